@@ -1,0 +1,99 @@
+/**
+ * The backdoor framing protocol (pure; see images/debian/overlay/usr/lib/n3x/backdoor.sh for the guest half).
+ * Request: `__n3x MARKER $'escaped'\n`. Response: `\x02MARKER\n` stdout `\n\x03MARKER STATUS ERRLEN\n` stderr.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** The backdoor's ready line starts with \x01 so that ordinary output cannot imitate it. */
+export const READY_PREFIX = '\x01n3x-backdoor-ready ';
+
+/** A fresh 128-bit marker; output containing it by chance is astronomically unlikely. */
+export function newMarker(): string {
+  return `n3x${randomBytes(16).toString('hex')}`;
+}
+
+/** Quotes any string as a bash ANSI-C literal that contains only printable ASCII (no ^C, no newline). */
+export function ansiCQuote(s: string): string {
+  let out = "$'";
+  for (const b of Buffer.from(s, 'utf8')) {
+    if (b === 0x27) out += "\\'";
+    else if (b === 0x5c) out += '\\\\';
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += `\\x${b.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}'`;
+}
+
+/** The line sent to the guest shell for one command. */
+export function encodeRequest(marker: string, command: string): string {
+  if (command.includes('\0')) throw new Error('command contains a NUL byte, which bash cannot carry');
+  return `__n3x ${marker} ${ansiCQuote(command)}\n`;
+}
+
+export interface Response {
+  status: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * Incremental parser for one command's response. Bytes before the start frame (stray output of background
+ * jobs) are returned as `noise`. feed() returns the response once complete.
+ */
+export class ResponseParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private started = false;
+  private readonly start: Buffer;
+  private readonly end: Buffer;
+  noise: Buffer = Buffer.alloc(0);
+  /** Set when the backdoor restarted (its ready line arrived) before this response completed. */
+  restarted = false;
+
+  constructor(readonly marker: string) {
+    this.start = Buffer.from(`\x02${marker}\n`);
+    this.end = Buffer.from(`\n\x03${marker} `);
+  }
+
+  feed(chunk: Buffer): Response | undefined {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    if (!this.started) {
+      const i = this.buf.indexOf(this.start);
+      if (i < 0) {
+        this.checkRestart();
+        return undefined;
+      }
+      this.noise = Buffer.concat([this.noise, this.buf.subarray(0, i)]);
+      this.buf = this.buf.subarray(i + this.start.length);
+      this.started = true;
+    }
+    const j = this.buf.indexOf(this.end);
+    if (j < 0) {
+      this.checkRestart();
+      return undefined;
+    }
+    const nl = this.buf.indexOf(0x0a, j + this.end.length);
+    if (nl < 0) return undefined;
+    const m = /^(\d+) (\d+)$/.exec(this.buf.subarray(j + this.end.length, nl).toString('latin1'));
+    if (!m) throw new Error(`malformed end frame: ${JSON.stringify(this.buf.subarray(j, nl + 1).toString('latin1'))}`);
+    const errLen = Number(m[2]);
+    if (this.buf.length < nl + 1 + errLen) return undefined;
+    return {
+      status: Number(m[1]),
+      stdout: Buffer.from(this.buf.subarray(0, j)),
+      stderr: this.buf.subarray(nl + 1, nl + 1 + errLen).toString('utf8'),
+    };
+  }
+
+  private checkRestart(): void {
+    if (this.buf.includes(READY_PREFIX)) this.restarted = true;
+  }
+}
+
+/** Finds the ready line `n3x-backdoor-ready BOOTID` in accumulated output; returns the boot id. */
+export function findReady(buf: Buffer): string | undefined {
+  const i = buf.lastIndexOf(READY_PREFIX);
+  if (i < 0) return undefined;
+  const nl = buf.indexOf(0x0a, i);
+  if (nl < 0) return undefined;
+  return buf.subarray(i + READY_PREFIX.length, nl).toString('latin1').trim();
+}

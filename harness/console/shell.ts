@@ -1,0 +1,166 @@
+/** Client for the guest's root backdoor shell on a virtio console exposed as a host-side unix socket. */
+import net from 'node:net';
+import { InfraError } from '../errors.js';
+import { sleep } from '../retry.js';
+import { encodeRequest, findReady, newMarker, ResponseParser, type Response } from './protocol.js';
+
+export interface RunResult extends Response {
+  /** True when the host-side deadline fired and the command was interrupted with ^C. */
+  timedOut: boolean;
+  elapsedMs: number;
+}
+
+interface Pending {
+  parser: ResponseParser;
+  done: (r: Response) => void;
+  fail: (e: Error) => void;
+}
+
+/** Connects to a unix socket, retrying while QEMU has not created it yet. */
+export async function connectUnix(path: string, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      return await new Promise<net.Socket>((resolve, reject) => {
+        const s = net.createConnection(path);
+        s.once('connect', () => resolve(s));
+        s.once('error', reject);
+      });
+    } catch (e) {
+      if (Date.now() > deadline) throw new InfraError(`cannot connect to ${path}: ${(e as Error).message}`);
+      await sleep(20);
+    }
+  }
+}
+
+export class BackdoorShell {
+  private sock?: net.Socket;
+  private pending?: Pending;
+  private idle: Buffer = Buffer.alloc(0);
+  private chain: Promise<unknown> = Promise.resolve();
+  private readyWaiter?: (bootId: string) => void;
+  private broken?: string;
+  /** Boot id reported by the last ready line; changes on every guest boot. */
+  bootId?: string;
+
+  constructor(
+    private readonly path: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Connects (QEMU may still be creating the socket) and starts reading. */
+  async connect(timeoutMs = 10_000): Promise<void> {
+    const s = await connectUnix(this.path, timeoutMs, this.signal);
+    this.sock = s;
+    s.on('data', (d: Buffer) => this.onData(d));
+    s.on('error', () => undefined);
+    s.on('close', () => this.fail(new InfraError('backdoor socket closed (QEMU exited?)')));
+  }
+
+  /** Resolves with the boot id once the backdoor prints its ready line. */
+  waitReady(): Promise<string> {
+    const id = findReady(this.idle);
+    if (id) {
+      this.idle = Buffer.alloc(0);
+      this.bootId = id;
+      return Promise.resolve(id);
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(this.signal.reason);
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      this.readyWaiter = (bootId) => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve(bootId);
+      };
+    });
+  }
+
+  /** Runs one command; at timeoutMs it sends ^C and resolves with timedOut=true (the shell stays usable). */
+  run(command: string, timeoutMs: number): Promise<RunResult> {
+    const next = this.chain.then(() => this.runNow(command, timeoutMs));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  close(): void {
+    this.sock?.destroy();
+    this.sock = undefined;
+  }
+
+  private async runNow(command: string, timeoutMs: number): Promise<RunResult> {
+    if (this.broken) throw new InfraError(this.broken);
+    this.signal.throwIfAborted();
+    if (!this.sock) throw new InfraError('backdoor not connected: start() the machine first');
+    const start = Date.now();
+    const parser = new ResponseParser(newMarker());
+    const response = new Promise<Response>((done, fail) => {
+      this.pending = { parser, done, fail };
+    });
+    response.catch(() => undefined); // a late failure after the deadline is reported by the deadline path
+
+    const onAbort = () => this.pending?.fail(this.signal.reason as Error);
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const leftover = this.idle;
+      this.idle = Buffer.alloc(0);
+      this.sock.write(encodeRequest(parser.marker, command));
+      if (leftover.length) this.onData(leftover);
+      const first = await withTimer(response, timeoutMs);
+      if (first) return { ...first, timedOut: false, elapsedMs: Date.now() - start };
+      // Deadline: interrupt, then insist, then give up on this shell.
+      for (const [key, waitMs] of [['\x03', 5000], ['\x1c', 3000]] as const) {
+        this.sock?.write(key);
+        const r = await withTimer(response, waitMs);
+        if (r) return { ...r, timedOut: true, elapsedMs: Date.now() - start };
+      }
+      this.broken = `backdoor shell did not return after ^C and ^\\ (command ignored the interrupt): ${command}`;
+      throw new InfraError(this.broken);
+    } finally {
+      this.pending = undefined;
+      this.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private onData(d: Buffer): void {
+    const p = this.pending;
+    if (!p) {
+      this.idle = Buffer.concat([this.idle, d]);
+      if (this.idle.length > 1 << 20) this.idle = this.idle.subarray(this.idle.length - 65536);
+      const id = this.readyWaiter && findReady(this.idle);
+      if (id) {
+        this.idle = Buffer.alloc(0);
+        this.bootId = id;
+        const w = this.readyWaiter;
+        this.readyWaiter = undefined;
+        w?.(id);
+      }
+      return;
+    }
+    try {
+      const r = p.parser.feed(d);
+      if (r) p.done(r);
+      else if (p.parser.restarted) p.fail(new InfraError('the backdoor shell restarted during the command (did it kill its own shell or reboot?)'));
+    } catch (e) {
+      p.fail(e as Error);
+    }
+  }
+
+  private fail(e: Error): void {
+    this.pending?.fail(e);
+    this.sock = undefined;
+  }
+}
+
+/** Resolves with the promise's value, or undefined after ms (the promise keeps running). */
+async function withTimer<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let t: NodeJS.Timeout | undefined;
+  const timer = new Promise<undefined>((r) => {
+    t = setTimeout(() => r(undefined), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([p, timer]);
+  } finally {
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,52 @@
+/** Typed errors: a test failure (the system under test misbehaved) vs an infrastructure fault vs bad input. */
+
+export interface ErrorContext {
+  machine?: string;
+  command?: string;
+  elapsedMs?: number;
+  /** Last lines of the machine's serial log, newest last. */
+  serialTail?: string[];
+  /** What the user should do next. */
+  hint?: string;
+}
+
+function render(message: string, ctx: ErrorContext): string {
+  const parts = [ctx.machine ? `[${ctx.machine}] ${message}` : message];
+  if (ctx.command !== undefined) parts.push(`  command: ${ctx.command}`);
+  if (ctx.elapsedMs !== undefined) parts.push(`  after: ${(ctx.elapsedMs / 1000).toFixed(1)} s`);
+  if (ctx.hint) parts.push(`  fix: ${ctx.hint}`);
+  if (ctx.serialTail?.length) parts.push(`  last serial lines:\n${ctx.serialTail.map((l) => `    | ${l}`).join('\n')}`);
+  return parts.join('\n');
+}
+
+export class N3xError extends Error {
+  readonly ctx: ErrorContext;
+  constructor(message: string, ctx: ErrorContext = {}) {
+    super(render(message, ctx));
+    this.name = new.target.name;
+    this.ctx = ctx;
+  }
+}
+
+/** The guest did something the test did not expect (command failed, wait ran out). */
+export class TestFailure extends N3xError {}
+/** A command returned an unexpected exit status. */
+export class CommandFailedError extends TestFailure {
+  constructor(message: string, readonly status: number, readonly stdout: string, readonly stderr: string, ctx: ErrorContext) {
+    super(message, ctx);
+  }
+}
+/** A wait did not reach its condition before its host-side deadline. */
+export class WaitTimeoutError extends TestFailure {}
+
+/** The harness or its machines broke: QEMU exited, the backdoor died, a host resource failed. */
+export class InfraError extends N3xError {}
+/** The machine's QEMU process is gone (crashed, killed, kernel panic with -no-reboot). */
+export class MachineDiedError extends InfraError {}
+
+/** Invalid options, detected before any VM starts. One line naming the field and the fix. */
+export class ConfigError extends N3xError {
+  constructor(readonly field: string, problem: string, fix: string) {
+    super(`${field}: ${problem} (fix: ${fix})`);
+  }
+}

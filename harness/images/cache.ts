@@ -1,0 +1,151 @@
+/** Image cache under $XDG_CACHE_HOME/n3x/images/<recipe>-<hash>: build once, reuse; overlays per run. */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ConfigError, InfraError } from '../errors.js';
+import { logger } from '../log.js';
+import { sleep } from '../retry.js';
+import { debianRecipe, recipeHash, type Recipe } from './recipe.js';
+
+const log = logger('images');
+
+/** The three files a bootable n3x image consists of. */
+export interface ImageFiles {
+  disk: string;
+  kernel: string;
+  initrd: string;
+  /** Identifies the image (recipe-hash, or 'custom'); snapshot keys and logs use it. */
+  id: string;
+}
+
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.N3X_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n3x'));
+}
+
+function imageDir(r: Recipe): string {
+  return join(cacheRoot(), 'images', `${r.name}-${recipeHash(r)}`);
+}
+
+function filesIn(dir: string, id: string): ImageFiles {
+  return { disk: join(dir, 'disk.qcow2'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), id };
+}
+
+/** Checks user-supplied image paths before any VM starts. */
+export function validateImage(img: Omit<ImageFiles, 'id'> & { id?: string }): ImageFiles {
+  for (const k of ['disk', 'kernel', 'initrd'] as const) {
+    if (!img[k] || !existsSync(img[k])) {
+      throw new ConfigError(`image.${k}`, `file not found: ${img[k] || '(empty)'}`, 'build it with `npx n3x images build` or pass existing qcow2/kernel/initrd paths');
+    }
+  }
+  return { ...img, id: img.id ?? 'custom' };
+}
+
+/** Returns the cached image for the recipe, building it first when missing (with a lock against parallel builds). */
+export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: boolean } = {}): Promise<ImageFiles> {
+  const dir = imageDir(r);
+  const files = filesIn(dir, `${r.name}-${recipeHash(r)}`);
+  if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files;
+  mkdirSync(join(cacheRoot(), 'images'), { recursive: true });
+  const lock = `${dir}.lock`;
+  await acquireLock(lock);
+  try {
+    if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files;
+    await buildInto(r, dir);
+    return files;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(r: Recipe, dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new ConfigError('image', 'building the base image needs root (mmdebstrap --mode=root)', 'run `sudo npx n3x images build` once, or pass a prebuilt image');
+  }
+  const tmp = `${dir}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+  const t0 = Date.now();
+  log.info(`building image ${r.name} (${recipeHash(r)}) — first time only, about 1–2 minutes`);
+  const p = execa('bash', [join(r.dir, 'build.sh'), tmp], { all: true, reject: false });
+  const tailLines: string[] = [];
+  for await (const line of p.iterable({ from: 'all' })) {
+    tailLines.push(String(line));
+    if (tailLines.length > 40) tailLines.shift();
+    const step = /^step: (.*)$/.exec(String(line));
+    if (step) log.info(`image ${r.name}: ${step[1]} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  const res = await p;
+  if (res.exitCode !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new InfraError(`image build failed (exit ${res.exitCode}):\n${tailLines.join('\n')}`, {
+      hint: 'check network access to the Debian mirror and that mmdebstrap, e2fsprogs and qemu-utils are installed (ci/setup.sh installs them)',
+    });
+  }
+  writeFileSync(join(tmp, 'recipe.json'), JSON.stringify({ recipe: r.name, hash: recipeHash(r), builtAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, null, 2));
+  writeFileSync(join(tmp, 'complete'), '');
+  await execa('mv', [tmp, dir]);
+  log.info(`image ${r.name} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${dir}`);
+}
+
+async function acquireLock(lock: string): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return;
+    } catch {
+      const pid = Number(readFileSync(join(lock, 'pid'), 'utf8').trim() || 0);
+      if (!pid || !alive(pid)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      log.info(`waiting for image build in process ${pid}`);
+      await sleep(2000);
+    }
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface CachedImage {
+  name: string;
+  dir: string;
+  sizeMiB: number;
+  builtAt?: string;
+  current: boolean;
+}
+
+/** Images in the cache; `current` marks those matching today's recipes. */
+export function listImages(recipes: Recipe[] = [debianRecipe]): CachedImage[] {
+  const root = join(cacheRoot(), 'images');
+  if (!existsSync(root)) return [];
+  const current = new Set(recipes.map((r) => `${r.name}-${recipeHash(r)}`));
+  return readdirSync(root)
+    .filter((n) => existsSync(join(root, n, 'complete')))
+    .map((n) => {
+      const dir = join(root, n);
+      const size = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+      let builtAt: string | undefined;
+      try {
+        builtAt = JSON.parse(readFileSync(join(dir, 'recipe.json'), 'utf8')).builtAt;
+      } catch {
+        /* older layout */
+      }
+      return { name: n, dir, sizeMiB: Math.round(size / 2 ** 20), builtAt, current: current.has(n) };
+    });
+}
+
+/** Removes cached images that no current recipe uses (or all with `all`). Returns removed names. */
+export function pruneImages(opts: { all?: boolean } = {}): string[] {
+  const gone = listImages().filter((i) => opts.all || !i.current);
+  for (const i of gone) rmSync(i.dir, { recursive: true, force: true });
+  return gone.map((i) => i.name);
+}

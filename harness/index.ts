@@ -1,0 +1,12 @@
+/** n3x harness public API: scenario files import from here. */
+export { Machine, type MachineOptions, type ExecResult, type TimeoutOpt } from './machine/machine.js';
+export { Cluster, startCluster, type ClusterOptions, type NodeSpec } from './cluster/cluster.js';
+export { ensureImage, validateImage, listImages, pruneImages, cacheRoot, type ImageFiles } from './images/cache.js';
+export { debianRecipe, recipeHash, type Recipe } from './images/recipe.js';
+export { detectAccel, chooseAccel, type Accel } from './accel.js';
+export { retryUntil, NotYet, sleep } from './retry.js';
+export { N3xError, TestFailure, CommandFailedError, WaitTimeoutError, InfraError, MachineDiedError, ConfigError } from './errors.js';
+export { validateNetem, netemCommand, type NetemSpec } from './network/netem.js';
+export { addressOf, ifaceOf, type NetworkProfile } from './network/profile.js';
+export { profiles, getProfile, netemProfiles, type NetemProfileName } from '../profiles/index.js';
+export { subtest } from './subtest.js';

@@ -1,0 +1,82 @@
+/** Network backends: segments that guest NICs join. `bridge` (root) or `vde` (rootless), auto-picked. */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { NicBackend } from '../qemu/argv.js';
+import { ConfigError } from '../errors.js';
+import { onExit } from '../util/cleanup.js';
+import { privateDir } from '../util/paths.js';
+import { attachTap, createBridge, deleteLink, deleteLinkSync } from './bridge.js';
+import { startVdeSwitch, stopVdeSwitch } from './vde.js';
+
+export type BackendKind = 'bridge' | 'vde';
+
+export interface Segment {
+  /** Host device or switch name (n3x-prefixed, unique per run). */
+  readonly hostName: string;
+  /** How a guest NIC joins this segment; `port` is a unique short name for that NIC (TAP name). */
+  nic(port: string): NicBackend;
+  /** Called after QEMU started, for each NIC on this segment. */
+  attach(port: string): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface NetworkBackend {
+  kind: BackendKind;
+  createSegment(hostName: string, stateDir: string): Promise<Segment>;
+}
+
+/** Picks the backend: explicit option, then N3X_NET, then bridge when root else vde. */
+export function chooseBackend(explicit?: string, env = process.env, isRoot = process.getuid?.() === 0): { kind: BackendKind; reason: string } {
+  const v = explicit ?? env.N3X_NET;
+  if (v !== undefined && v !== 'bridge' && v !== 'vde') throw new ConfigError('network', `unknown backend '${v}'`, "use 'bridge' or 'vde'");
+  if (v) return { kind: v, reason: explicit ? 'option' : 'N3X_NET' };
+  return isRoot ? { kind: 'bridge', reason: 'running as root' } : { kind: 'vde', reason: 'not root: rootless VDE switches' };
+}
+
+export const bridgeBackend: NetworkBackend = {
+  kind: 'bridge',
+  async createSegment(hostName) {
+    await createBridge(hostName);
+    const undo = onExit(() => deleteLinkSync(hostName));
+    return {
+      hostName,
+      nic: (port) => ({ type: 'tap', ifname: port }),
+      attach: (port) => attachTap(port, hostName),
+      async destroy() {
+        await deleteLink(hostName);
+        undo();
+      },
+    };
+  },
+};
+
+export const vdeBackend: NetworkBackend = {
+  kind: 'vde',
+  async createSegment(hostName, stateDir) {
+    const sw = await startVdeSwitch(privateDir(join(stateDir, hostName)));
+    const undo = onExit(() => stopVdeSwitch(sw));
+    return {
+      hostName,
+      nic: () => ({ type: 'vde', sock: sw.sockDir }),
+      attach: async () => undefined,
+      async destroy() {
+        stopVdeSwitch(sw);
+        undo();
+      },
+    };
+  },
+};
+
+export function backendFor(kind: BackendKind): NetworkBackend {
+  return kind === 'bridge' ? bridgeBackend : vdeBackend;
+}
+
+/** True when `ip link show NAME` finds the device (used by leak checks). */
+export function linkExists(name: string): boolean {
+  try {
+    execFileSync('ip', ['link', 'show', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

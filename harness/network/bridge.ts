@@ -1,0 +1,53 @@
+/**
+ * Bridge backend: one Linux bridge per segment, one TAP per guest NIC. Needs root/CAP_NET_ADMIN.
+ * Bridges never get a host IP (IPv6 disabled, no addresses) and skip host iptables, so guest traffic stays
+ * on the segment. QEMU creates each TAP itself (non-persistent), so a dead QEMU leaves no TAP behind.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { InfraError } from '../errors.js';
+
+async function ip(...args: string[]): Promise<void> {
+  const r = await execa('ip', args, { reject: false });
+  if (r.exitCode !== 0) {
+    throw new InfraError(`ip ${args.join(' ')} failed: ${r.stderr.trim()}`, {
+      hint: 'the bridge backend needs root or CAP_NET_ADMIN; use N3X_NET=vde for rootless runs',
+    });
+  }
+}
+
+function noIpv6(dev: string): void {
+  try {
+    writeFileSync(`/proc/sys/net/ipv6/conf/${dev}/disable_ipv6`, '1');
+  } catch {
+    /* IPv6 absent on host: nothing to disable */
+  }
+}
+
+export async function createBridge(name: string): Promise<void> {
+  await ip('link', 'add', name, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0');
+  noIpv6(name);
+  // Bridged frames must not traverse host iptables (a DROP policy there would cut the segment).
+  await execa('ip', ['link', 'set', name, 'type', 'bridge', 'nf_call_iptables', '0', 'nf_call_ip6tables', '0', 'nf_call_arptables', '0'], { reject: false });
+  await ip('link', 'set', name, 'up');
+}
+
+/** Attaches a TAP that QEMU created to a bridge and brings it up. */
+export async function attachTap(tap: string, bridge: string): Promise<void> {
+  noIpv6(tap);
+  await ip('link', 'set', tap, 'master', bridge, 'up');
+}
+
+export async function deleteLink(name: string): Promise<void> {
+  await execa('ip', ['link', 'del', name], { reject: false });
+}
+
+/** Synchronous delete for exit handlers. */
+export function deleteLinkSync(name: string): void {
+  try {
+    execFileSync('ip', ['link', 'del', name], { stdio: 'ignore' });
+  } catch {
+    /* already gone */
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Network profiles as data: host segments, NICs per node, and the guest-side links and addresses they
+ * imply. Guest configuration is generated as `ip` commands (pure; unit-tested) and applied on every boot.
+ */
+import { ConfigError } from '../errors.js';
+
+/** A logical network every node joins (cluster traffic, storage traffic). */
+export interface LogicalNet {
+  /** Guest link carrying it: a NIC (eth1), the bond (bond0). */
+  parent: string;
+  /** 802.1Q VLAN id on the parent, if tagged. */
+  vlan?: number;
+  /** /24 prefix as three octets, e.g. "192.168.200". The node's address is <prefix>.<hostOffset + index>. */
+  prefix: string;
+}
+
+export interface BondSpec {
+  name: string;
+  mode: 'active-backup' | 'balance-rr' | '802.3ad' | 'balance-xor';
+  miimonMs: number;
+  /** Guest NICs enslaved, first is primary. */
+  slaves: string[];
+}
+
+export interface NetworkProfile {
+  name: string;
+  description: string;
+  /** Host segments (one bridge or VDE switch each), by logical name. */
+  segments: string[];
+  /** The segment of each data NIC: nics[0] is eth1, nics[1] is eth2, … */
+  nics: string[];
+  bond?: BondSpec;
+  /** `cluster` is required; `storage` defaults to the cluster network. */
+  networks: { cluster: LogicalNet; storage?: LogicalNet };
+  /** Added to the node's 1-based index to form its host address (default 0: node 1 → .1). */
+  hostOffset?: number;
+}
+
+export type NetName = 'cluster' | 'storage';
+
+/** The guest interface name of a logical network, e.g. eth1, eth1.200, bond0.100. */
+export function ifaceOf(p: NetworkProfile, net: NetName = 'cluster'): string {
+  const n = net === 'storage' ? (p.networks.storage ?? p.networks.cluster) : p.networks.cluster;
+  return n.vlan ? `${n.parent}.${n.vlan}` : n.parent;
+}
+
+/** A node's address on a logical network (index is 1-based). */
+export function addressOf(p: NetworkProfile, index: number, net: NetName = 'cluster'): string {
+  const n = net === 'storage' ? (p.networks.storage ?? p.networks.cluster) : p.networks.cluster;
+  return `${n.prefix}.${(p.hostOffset ?? 0) + index}`;
+}
+
+/** Checks a profile's internal consistency (names, VLAN ids, prefixes, bond slaves). */
+export function validateProfile(p: NetworkProfile): void {
+  const field = `profile ${p.name}`;
+  if (!p.nics.length) throw new ConfigError(field, 'has no data NICs', 'list at least one segment in nics');
+  for (const s of p.nics) if (!p.segments.includes(s)) throw new ConfigError(field, `NIC on unknown segment '${s}'`, `declare '${s}' in segments`);
+  const nicNames = p.nics.map((_, i) => `eth${i + 1}`);
+  if (p.bond) for (const s of p.bond.slaves) if (!nicNames.includes(s)) throw new ConfigError(field, `bond slave ${s} is not a data NIC`, `use ${nicNames.join(', ')}`);
+  for (const [k, n] of Object.entries(p.networks)) {
+    if (!n) continue;
+    if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(n.prefix)) throw new ConfigError(`${field}.networks.${k}.prefix`, `'${n.prefix}' is not three octets`, 'use e.g. "192.168.200"');
+    const parents = [...nicNames, ...(p.bond ? [p.bond.name] : [])];
+    if (!parents.includes(n.parent)) throw new ConfigError(`${field}.networks.${k}.parent`, `unknown link '${n.parent}'`, `use one of ${parents.join(', ')}`);
+    if (n.vlan !== undefined && !(Number.isInteger(n.vlan) && n.vlan >= 1 && n.vlan <= 4094)) throw new ConfigError(`${field}.networks.${k}.vlan`, `invalid VLAN id ${n.vlan}`, 'use 1..4094');
+  }
+}
+
+export interface HostEntry {
+  name: string;
+  index: number;
+}
+
+/** Shell script that configures a node's data plane from scratch (run on every boot). */
+export function guestNetworkScript(p: NetworkProfile, node: HostEntry, all: HostEntry[]): string {
+  const nics = p.nics.map((_, i) => `eth${i + 1}`);
+  const lines: string[] = [
+    'set -e',
+    `for i in $(seq 100); do ok=1; for n in ${nics.join(' ')}; do [ -e /sys/class/net/$n ] || ok=0; done; [ $ok = 1 ] && break; sleep 0.1; done`,
+  ];
+  const up = new Set<string>();
+  if (p.bond) {
+    const b = p.bond;
+    lines.push(`ip link add ${b.name} type bond mode ${b.mode} miimon ${b.miimonMs}`);
+    for (const s of b.slaves) lines.push(`ip link set ${s} down`, `ip link set ${s} master ${b.name}`);
+    if (b.mode === 'active-backup') lines.push(`ip link set ${b.name} type bond primary ${b.slaves[0]}`);
+    lines.push(`ip link set ${b.name} up`);
+    for (const s of b.slaves) up.add(s);
+    up.add(b.name);
+  }
+  for (const n of nics) if (!up.has(n)) lines.push(`ip link set ${n} up`);
+  const seen = new Set<string>();
+  for (const net of ['cluster', 'storage'] as const) {
+    const n = net === 'storage' ? p.networks.storage : p.networks.cluster;
+    if (!n) continue;
+    const dev = ifaceOf(p, net);
+    if (seen.has(dev)) continue;
+    seen.add(dev);
+    if (n.vlan) lines.push(`ip link add link ${n.parent} name ${dev} type vlan id ${n.vlan}`, `ip link set ${dev} up`);
+    lines.push(`ip addr add ${addressOf(p, node.index, net)}/24 dev ${dev}`);
+  }
+  const hosts = all.map((h) => `${addressOf(p, h.index)} ${h.name}`).join('\\n');
+  lines.push(`printf '127.0.0.1 localhost\\n${hosts}\\n' > /etc/hosts`);
+  return lines.join('\n');
+}

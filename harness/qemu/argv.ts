@@ -1,0 +1,101 @@
+/** Pure QEMU command-line builder (unit-tested): one VM with a root disk, backdoor console, serial log, QMP, NICs. */
+import type { Accel } from '../accel.js';
+
+export type NicBackend =
+  | { type: 'tap'; ifname: string }
+  | { type: 'vde'; sock: string }
+  | { type: 'user'; hostfwd?: { hostPort: number; guestPort: number }[] };
+
+export interface NicSpec {
+  /** Device id (QMP set_link name); the netdev is nd-<id>. Unique within the VM. */
+  id: string;
+  mac: string;
+  backend: NicBackend;
+}
+
+export interface DiskSpec {
+  path: string;
+  /** Shows as /dev/disk/by-id/virtio-SERIAL in the guest. */
+  serial: string;
+}
+
+export interface QemuSpec {
+  name: string;
+  accel: Accel;
+  memoryMiB: number;
+  cpus: number;
+  kernel: string;
+  initrd: string;
+  append: string;
+  /** First disk is the root disk (/dev/vda), then /dev/vdb, … */
+  disks: DiskSpec[];
+  /** In guest order: eth0, eth1, … */
+  nics: NicSpec[];
+  qmpSocket: string;
+  shellSocket: string;
+  serialSocket: string;
+  serialLog: string;
+  pidFile: string;
+  extraArgs?: string[];
+}
+
+const NIC_SLOT_BASE = 0x10;
+const DISK_SLOT_BASE = 0x08;
+
+/** Builds the argv (without the binary). */
+export function buildQemuArgv(s: QemuSpec): string[] {
+  if (s.disks.length > 8) throw new Error(`${s.name}: at most 8 disks`);
+  if (s.nics.length > 16) throw new Error(`${s.name}: at most 16 NICs`);
+  const a: string[] = [
+    '-name', `${s.name},process=n3x-${s.name}`,
+    '-nodefaults', '-no-user-config', '-display', 'none', '-vga', 'none',
+    '-machine', `q35,accel=${s.accel}`,
+    '-cpu', s.accel === 'kvm' ? 'host' : 'max',
+    '-smp', String(s.cpus),
+    '-m', String(s.memoryMiB),
+    '-no-reboot',
+    '-pidfile', s.pidFile,
+    '-kernel', s.kernel, '-initrd', s.initrd, '-append', s.append,
+    '-qmp', `unix:${s.qmpSocket},server=on,wait=off`,
+    '-chardev', `socket,id=ser0,path=${s.serialSocket},server=on,wait=off,logfile=${s.serialLog},logappend=on`,
+    '-serial', 'chardev:ser0',
+    '-device', 'virtio-serial-pci,id=vser0,bus=pcie.0,addr=0x3',
+    '-chardev', `socket,id=shell,path=${s.shellSocket},server=on,wait=off`,
+    '-device', 'virtconsole,chardev=shell,id=hvc0,bus=vser0.0',
+    '-device', 'virtio-rng-pci,bus=pcie.0,addr=0x4',
+  ];
+  s.disks.forEach((d, i) => {
+    a.push('-drive', `file=${d.path},if=none,id=disk${i},format=qcow2,cache=writeback,discard=unmap`);
+    a.push('-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial},bus=pcie.0,addr=${hex(DISK_SLOT_BASE + i)}`);
+  });
+  s.nics.forEach((n, i) => {
+    a.push('-netdev', netdev(n));
+    a.push('-device', `virtio-net-pci,id=${n.id},netdev=nd-${n.id},mac=${n.mac},bus=pcie.0,addr=${hex(NIC_SLOT_BASE + i)}`);
+  });
+  return [...a, ...(s.extraArgs ?? [])];
+}
+
+function netdev(n: NicSpec): string {
+  const b = n.backend;
+  switch (b.type) {
+    case 'tap':
+      return `tap,id=nd-${n.id},ifname=${b.ifname},script=no,downscript=no`;
+    case 'vde':
+      return `vde,id=nd-${n.id},sock=${b.sock}`;
+    case 'user': {
+      // restrict=on: the guest can reach nothing outside; only the listed 127.0.0.1 forwards reach in.
+      const fwd = (b.hostfwd ?? []).map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('');
+      return `user,id=nd-${n.id},restrict=on,net=10.0.2.0/24${fwd}`;
+    }
+  }
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** Kernel command line for the n3x guest contract. */
+export function kernelAppend(hostname: string, extra: string[] = []): string {
+  return [
+    'console=ttyS0,115200', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'biosdevname=0', 'panic=-1',
+    'tsc=reliable', 'no_timer_check', `systemd.hostname=${hostname}`, ...extra,
+  ].join(' ');
+}

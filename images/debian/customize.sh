@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs against the finished rootfs (path in $1): units, services off by default, no password logins.
+set -eu
+r=$1
+chmod 0755 "$r/usr/lib/n3x/backdoor.sh"
+ch() { chroot "$r" "$@"; }
+ch systemctl enable n3x-backdoor.service
+# Workload services are started by scenarios, never at boot.
+for u in etcd.service tgt.service iscsid.service iscsid.socket open-iscsi.service iperf3.service; do
+  ch systemctl disable "$u" >/dev/null 2>&1 || true
+done
+# Nothing on a timer, no gettys, no network management: the harness configures links itself.
+for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
+         getty@tty1.service serial-getty@ttyS0.service getty.target systemd-networkd-wait-online.service \
+         systemd-timesyncd.service; do
+  ch systemctl mask "$u" >/dev/null 2>&1 || true
+done
+ch passwd -l root >/dev/null
+# Unique per boot instead of baked into the image (each overlay gets a fresh one on first boot).
+: > "$r/etc/machine-id"
+rm -f "$r/var/lib/dbus/machine-id"
