@@ -9,7 +9,7 @@ trap 'rm -rf "$t"' EXIT
 mkdir -p "$t/bin" "$t/dev" "$t/proc" "$t/sys" "$t/newroot" "$t/lib/modules"
 cp "$r/bin/busybox" "$t/bin/busybox"
 : > "$t/modules"
-for m in virtio_pci virtio_blk ext4; do
+for m in virtio_pci virtio_blk ext4 virtio_console virtio_net virtio_rng; do
   chroot "$r" modprobe --show-depends -S "$kver" "$m" | awk '$1 == "insmod" { print $2 }'
 done | awk '!seen[$0]++' | while read -r ko; do
   cp "$r$ko" "$t/lib/modules/"

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { chooseBackend } from '../network/backend.js';
+import { macFor, normalizeNodes } from './cluster.js';
+
+describe('normalizeNodes', () => {
+  it('defaults to three n100 nodes', () => {
+    expect(normalizeNodes(undefined).map((n) => n.name)).toEqual(['n100-1', 'n100-2', 'n100-3']);
+    expect(normalizeNodes(2).map((n) => n.name)).toEqual(['n100-1', 'n100-2']);
+  });
+  it.each([
+    [['a', 'a'], /duplicate node name 'a'/],
+    [['Bad_Name'], /not a valid hostname/],
+    [[], /no nodes/],
+  ] as [string[], RegExp][])('rejects %j', (nodes, re) => {
+    expect(() => normalizeNodes(nodes)).toThrow(ConfigError);
+    expect(() => normalizeNodes(nodes)).toThrow(re);
+  });
+});
+
+describe('macFor', () => {
+  it('is locally administered, unicast and unique per node and NIC', () => {
+    const macs = new Set<string>();
+    for (let n = 1; n <= 5; n++) for (let j = 1; j <= 2; j++) macs.add(macFor('a1b2', n, j));
+    expect(macs.size).toBe(10);
+    expect(macFor('a1b2', 1, 2)).toBe('52:54:a1:b2:01:02');
+  });
+});
+
+describe('chooseBackend', () => {
+  it('picks bridge as root, vde otherwise, and honours N3X_NET', () => {
+    expect(chooseBackend(undefined, {}, true).kind).toBe('bridge');
+    expect(chooseBackend(undefined, {}, false).kind).toBe('vde');
+    expect(chooseBackend(undefined, { N3X_NET: 'vde' }, true).kind).toBe('vde');
+    expect(chooseBackend('bridge', { N3X_NET: 'vde' }, true).kind).toBe('bridge');
+    expect(() => chooseBackend('ovs', {}, true)).toThrow(/bridge' or 'vde/);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { getProfile, profiles } from '../../profiles/index.js';
+import { ConfigError } from '../errors.js';
+import { addressOf, guestNetworkScript, ifaceOf, validateProfile, type NetworkProfile } from './profile.js';
+
+const nodes = [1, 2, 3].map((i) => ({ name: `n100-${i}`, index: i }));
+
+describe('profiles', () => {
+  it('every registered profile is valid', () => {
+    for (const p of Object.values(profiles)) expect(() => validateProfile(p)).not.toThrow();
+  });
+  it('simple: eth1 untagged on 192.168.1.x', () => {
+    const p = getProfile('simple');
+    expect(ifaceOf(p)).toBe('eth1');
+    expect(ifaceOf(p, 'storage')).toBe('eth1');
+    expect(addressOf(p, 2)).toBe('192.168.1.2');
+    const s = guestNetworkScript(p, nodes[1], nodes);
+    expect(s).toContain('ip link set eth1 up');
+    expect(s).toContain('ip addr add 192.168.1.2/24 dev eth1');
+    expect(s).not.toContain('type vlan');
+  });
+  it('vlans: VLAN 200 cluster and VLAN 100 storage on the eth1 trunk', () => {
+    const p = getProfile('vlans');
+    expect([ifaceOf(p), ifaceOf(p, 'storage')]).toEqual(['eth1.200', 'eth1.100']);
+    const s = guestNetworkScript(p, nodes[0], nodes);
+    expect(s).toContain('ip link add link eth1 name eth1.200 type vlan id 200');
+    expect(s).toContain('ip addr add 192.168.200.1/24 dev eth1.200');
+    expect(s).toContain('ip link add link eth1 name eth1.100 type vlan id 100');
+    expect(s).toContain('ip addr add 192.168.100.1/24 dev eth1.100');
+    expect(s).not.toMatch(/ip addr add \S+ dev eth1$/m);
+  });
+  it('bonding-vlans: bond0 active-backup over eth1+eth2 with VLANs on bond0', () => {
+    const p = getProfile('bonding-vlans');
+    const s = guestNetworkScript(p, nodes[2], nodes);
+    expect(s).toContain('ip link add bond0 type bond mode active-backup miimon 100');
+    expect(s).toContain('ip link set eth1 master bond0');
+    expect(s).toContain('ip link set eth2 master bond0');
+    expect(s).toContain('ip link set bond0 type bond primary eth1');
+    expect(s).toContain('ip link add link bond0 name bond0.200 type vlan id 200');
+    expect(s).toContain('ip addr add 192.168.100.3/24 dev bond0.100');
+    expect(s.indexOf('master bond0')).toBeLessThan(s.indexOf('ip link set bond0 up'));
+  });
+  it('writes /etc/hosts with every node on the cluster network', () => {
+    const s = guestNetworkScript(getProfile('vlans'), nodes[0], nodes);
+    expect(s).toContain("192.168.200.1 n100-1\\n192.168.200.2 n100-2\\n192.168.200.3 n100-3");
+  });
+  it('a new profile is data only', () => {
+    const custom: NetworkProfile = {
+      name: 'two-nets', description: 'storage on its own NIC', segments: ['a', 'b'], nics: ['a', 'b'],
+      networks: { cluster: { parent: 'eth1', prefix: '10.10.0' }, storage: { parent: 'eth2', vlan: 30, prefix: '10.20.0' } },
+    };
+    expect(getProfile(custom)).toBe(custom);
+    expect(guestNetworkScript(custom, nodes[0], nodes)).toContain('ip link add link eth2 name eth2.30 type vlan id 30');
+  });
+  it.each([
+    [{ name: 'x', description: '', segments: ['a'], nics: ['b'], networks: { cluster: { parent: 'eth1', prefix: '10.0.0' } } }, /unknown segment/],
+    [{ name: 'x', description: '', segments: ['a'], nics: ['a'], networks: { cluster: { parent: 'eth1', vlan: 5000, prefix: '10.0.0' } } }, /VLAN id/],
+    [{ name: 'x', description: '', segments: ['a'], nics: ['a'], networks: { cluster: { parent: 'eth3', prefix: '10.0.0' } } }, /unknown link/],
+    [{ name: 'x', description: '', segments: ['a'], nics: ['a'], networks: { cluster: { parent: 'eth1', prefix: '10.0' } } }, /three octets/],
+  ] as [NetworkProfile, RegExp][])('rejects invalid profile %#', (p, re) => {
+    expect(() => getProfile(p)).toThrow(re);
+  });
+  it('unknown profile names list the known ones', () => {
+    expect(() => getProfile('vlan')).toThrow(ConfigError);
+    expect(() => getProfile('vlan')).toThrow(/simple, vlans, bonding-vlans/);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * Vitest glue: a cluster per scenario file, booted in beforeAll and always torn down in afterAll (also when
+ * boot fails half way); on a failed test, diagnostics from every machine are printed and saved.
+ */
+import { afterAll, beforeAll, onTestFailed, beforeEach } from 'vitest';
+import { startCluster, type Cluster, type ClusterOptions } from '../cluster/cluster.js';
+import type { Machine } from '../machine/machine.js';
+import { collectDiagnostics } from './diagnostics.js';
+
+export interface ClusterHandle {
+  /** The running cluster (available inside tests and hooks after beforeAll). */
+  readonly cluster: Cluster;
+  /** Machine by name. */
+  m(name: string): Machine;
+}
+
+/** Boots a cluster for this file; `units` are the services whose journals a failure dump includes. */
+export function useCluster(opts: ClusterOptions & { units?: string[] }): ClusterHandle {
+  let c: Cluster | undefined;
+  beforeAll(async () => {
+    c = await startCluster(opts);
+  });
+  afterAll(async () => {
+    await c?.stop();
+  });
+  beforeEach((ctx) => {
+    onTestFailed(async () => {
+      if (!c) return;
+      const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts.units);
+      console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
+    });
+  });
+  return {
+    get cluster() {
+      if (!c) throw new Error('cluster not started (did beforeAll fail? see the error above)');
+      return c;
+    },
+    m: (name) => {
+      if (!c) throw new Error('cluster not started (did beforeAll fail? see the error above)');
+      return c.machine(name);
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/** Builds (or finds in the cache) the base image once, before any VM scenario file runs. */
+import { ensureImage } from '../../harness/images/cache.js';
+
+export async function setup(): Promise<void> {
+  await ensureImage();
+}
