@@ -25,3 +25,12 @@ describe('retryUntil', () => {
     expect(n).toBe(1);
   });
 });
+
+describe('retryUntil ends at once on anything but NotYet', () => {
+  it('a definite failure (e.g. a failed unit) is thrown as is, without waiting for the deadline', async () => {
+    const t0 = Date.now();
+    const e = await retryUntil(async () => { throw new RangeError('unit failed'); }, { timeoutMs: 10_000, intervalMs: 5, what: 'x' }).catch((x) => x);
+    expect(e).toBeInstanceOf(RangeError);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});

@@ -1,6 +1,6 @@
 /** The one retry primitive every wait is built on: poll an attempt until it succeeds or a host-side deadline passes. */
 import pRetry, { AbortError } from 'p-retry';
-import { InfraError, WaitTimeoutError, type ErrorContext } from './errors.js';
+import { WaitTimeoutError, type ErrorContext } from './errors.js';
 
 export interface RetryOptions {
   /** Host-side deadline for the whole wait, in ms. */
@@ -15,13 +15,13 @@ export interface RetryOptions {
   signal?: AbortSignal;
 }
 
-/** Thrown by an attempt to say "not yet": the wait continues. Any InfraError stops the wait at once. */
+/** Thrown by an attempt to say "not yet": the wait continues. Any other error ends the wait at once. */
 export class NotYet extends Error {}
 
 /**
- * Calls `attempt(remainingMs)` until it resolves. Attempts that throw NotYet or a test failure are retried;
- * infrastructure errors (dead machine) end the wait immediately. When the deadline passes the last
- * attempt's error is reported in a WaitTimeoutError.
+ * Calls `attempt(remainingMs)` until it resolves. Attempts that throw NotYet are retried; any other error
+ * (a failed unit, a dead machine) ends the wait immediately. When the deadline passes, the last NotYet's
+ * message is reported in a WaitTimeoutError.
  */
 export async function retryUntil<T>(attempt: (remainingMs: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   const start = Date.now();
@@ -35,9 +35,9 @@ export async function retryUntil<T>(attempt: (remainingMs: number) => Promise<T>
         try {
           return await attempt(remaining);
         } catch (e) {
-          if (e instanceof InfraError) throw new AbortError(e);
+          if (!(e instanceof NotYet)) throw new AbortError(e instanceof Error ? e : new Error(String(e)));
           last = e;
-          throw e instanceof Error ? e : new Error(String(e));
+          throw e;
         }
       },
       {
@@ -51,7 +51,7 @@ export async function retryUntil<T>(attempt: (remainingMs: number) => Promise<T>
       },
     );
   } catch (e) {
-    if (e instanceof InfraError) throw e;
+    if (!(e instanceof NotYet) && !(e instanceof DeadlineReached)) throw e;
     const ctx = opts.context?.() ?? {};
     const why = last instanceof Error ? `; last attempt: ${last.message.split('\n')[0]}` : '';
     throw new WaitTimeoutError(`timed out after ${(opts.timeoutMs / 1000).toFixed(1)} s waiting for ${opts.what}${why}`, {

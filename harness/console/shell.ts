@@ -1,4 +1,7 @@
-/** Client for the guest's root backdoor shell on a virtio console exposed as a host-side unix socket. */
+/**
+ * Client for the guest's root backdoor: commands go to a virtconsole (a tty in the guest, so ^C interrupts),
+ * output comes back on a virtserialport (lossless). Both are host-side unix sockets.
+ */
 import net from 'node:net';
 import { InfraError } from '../errors.js';
 import { sleep } from '../retry.js';
@@ -36,6 +39,7 @@ export async function connectUnix(path: string, timeoutMs: number, signal?: Abor
 
 export class BackdoorShell {
   private sock?: net.Socket;
+  private outSock?: net.Socket;
   private pending?: Pending;
   private idle: Buffer = Buffer.alloc(0);
   private chain: Promise<unknown> = Promise.resolve();
@@ -45,17 +49,26 @@ export class BackdoorShell {
   bootId?: string;
 
   constructor(
-    private readonly path: string,
+    private readonly inPath: string,
+    private readonly outPath: string,
     private readonly signal: AbortSignal,
   ) {}
 
-  /** Connects (QEMU may still be creating the socket) and starts reading. */
+  /** Connects both sockets (QEMU may still be creating them) and starts reading. */
   async connect(timeoutMs = 10_000): Promise<void> {
-    const s = await connectUnix(this.path, timeoutMs, this.signal);
+    const [s, o] = await Promise.all([connectUnix(this.inPath, timeoutMs, this.signal), connectUnix(this.outPath, timeoutMs, this.signal)]);
     this.sock = s;
-    s.on('data', (d: Buffer) => this.onData(d));
+    this.outSock = o;
+    o.on('data', (d: Buffer) => this.onData(d));
+    o.on('error', () => undefined);
+    s.on('data', () => undefined); // the console direction carries nothing we need
     s.on('error', () => undefined);
-    s.on('close', () => this.fail(new InfraError('backdoor socket closed (QEMU exited?)')));
+    // QEMU exiting closes this socket first; give the machine a moment to report why (MachineDiedError
+    // through the abort signal) before failing the pending command with the generic reason.
+    s.on('close', () => {
+      this.sock = undefined;
+      setTimeout(() => this.fail(new InfraError('backdoor socket closed (QEMU exited?)')), 2000).unref();
+    });
   }
 
   /** Resolves with the boot id once the backdoor prints its ready line. */
@@ -85,7 +98,9 @@ export class BackdoorShell {
 
   close(): void {
     this.sock?.destroy();
+    this.outSock?.destroy();
     this.sock = undefined;
+    this.outSock = undefined;
   }
 
   private async runNow(command: string, timeoutMs: number): Promise<RunResult> {

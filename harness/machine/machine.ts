@@ -104,7 +104,7 @@ export class Machine {
     const t0 = Date.now();
     privateDir(this.stateDir);
     await this.prepareDisks();
-    for (const f of ['qmp.sock', 'shell.sock', 'serial.sock', 'qemu.pid']) rmSync(this.path(f), { force: true });
+    for (const f of ['qmp.sock', 'shell.sock', 'out.sock', 'serial.sock', 'qemu.pid']) rmSync(this.path(f), { force: true });
     for (const fw of this.opts.forwards ?? []) if (!this.ports.has(fw.guestPort)) this.ports.set(fw.guestPort, fw.hostPort ?? (await freePort()));
     const mgmt: NicSpec = {
       id: 'mgmt',
@@ -126,6 +126,7 @@ export class Machine {
       nics: [mgmt, ...(this.opts.nics ?? [])],
       qmpSocket: this.path('qmp.sock'),
       shellSocket: this.path('shell.sock'),
+      outSocket: this.path('out.sock'),
       serialSocket: this.path('serial.sock'),
       serialLog: this.path('serial.log'),
       pidFile: this.path('qemu.pid'),
@@ -147,7 +148,7 @@ export class Machine {
       this.shell?.close();
       if (!this.expectExit) {
         const tail = this.serial.tail(15);
-        const panic = tail.some((l) => /Kernel panic/.test(l));
+        const panic = this.serial.tail(200).some((l) => /Kernel panic/.test(l));
         const why = panic ? 'guest kernel panicked' : `QEMU exited unexpectedly (${r.exitCode ?? r.signal ?? '?'})`;
         const stderr = String(r.stderr ?? '').trim();
         this.dead.abort(new MachineDiedError(`${why}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`, this.context()));
@@ -155,9 +156,9 @@ export class Machine {
     });
     try {
       this.qmp = new QmpClient();
-      this.shell = new BackdoorShell(this.path('shell.sock'), this.dead.signal);
+      this.shell = new BackdoorShell(this.path('shell.sock'), this.path('out.sock'), this.dead.signal);
       await Promise.all([this.qmp.connect(this.path('qmp.sock'), 10_000, this.dead.signal), this.shell.connect(10_000)]);
-      for (const s of ['qmp.sock', 'shell.sock', 'serial.sock']) if (existsSync(this.path(s))) chmodSync(this.path(s), 0o600);
+      for (const s of ['qmp.sock', 'shell.sock', 'out.sock', 'serial.sock']) if (existsSync(this.path(s))) chmodSync(this.path(s), 0o600);
       await this.opts.afterSpawn?.(this);
       const bootMs = this.opts.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 120_000);
       const ready = await Promise.race([this.shell.waitReady(), sleep(bootMs).then(() => undefined)]);
@@ -296,11 +297,7 @@ export class Machine {
   async waitForUnit(unit: string, opts: TimeoutOpt = {}): Promise<void> {
     await retryUntil(
       async (remaining) => {
-        const out = await this.succeed(unitProbeCommand(unit)).catch((e) => {
-          if (e instanceof InfraError) throw e;
-          throw new NotYet(String(e));
-        });
-        void remaining;
+        const { stdout: out } = await this.execute(unitProbeCommand(unit), { timeout: Math.max(1, Math.min(30, remaining / 1000)) });
         const [show, jobs = ''] = out.split('\n---\n');
         const v = unitVerdict(unit, parseShow(show), jobs.trim() !== '');
         if (v.kind === 'done') return;
@@ -399,7 +396,7 @@ export class Machine {
     const target = join(dstDir, basename(src));
     if (isDir) {
       const r = await this.execute(`tar -C "$(dirname ${q})" -cf - "$(basename ${q})"`);
-      if (r.status !== 0) throw new CommandFailedError(`cannot read ${src}`, r.status, '', r.stderr, this.context());
+      if (r.status !== 0) throw new CommandFailedError(`cannot read ${src}: ${r.stderr.trim()}`, r.status, '', r.stderr, this.context());
       await execa('tar', ['-C', dstDir, '-xf', '-'], { input: r.raw });
     } else {
       const r = await this.execute(`cat ${q}`);

@@ -32,5 +32,5 @@ export const UNIT_PROPS = 'Id,LoadState,ActiveState,SubState,Type,Result,ExecMai
 /** Shell command that prints the unit's properties, a separator, then its queued jobs. */
 export function unitProbeCommand(unit: string): string {
   const q = `'${unit.replace(/'/g, `'\\''`)}'`;
-  return `systemctl show --no-pager -p ${UNIT_PROPS} ${q}; echo ---; systemctl list-jobs --no-legend --plain ${q} 2>/dev/null`;
+  return `systemctl show --no-pager -p ${UNIT_PROPS} ${q}; echo ---; systemctl list-jobs --no-legend --plain ${q} 2>/dev/null; true`;
 }

@@ -4,7 +4,7 @@ import { buildQemuArgv, kernelAppend, type QemuSpec } from './argv.js';
 const base: QemuSpec = {
   name: 'n1', accel: 'tcg', memoryMiB: 1024, cpus: 1, kernel: '/k', initrd: '/i', append: 'x',
   disks: [{ path: '/s/root.qcow2', serial: 'root' }], nics: [],
-  qmpSocket: '/s/qmp.sock', shellSocket: '/s/shell.sock', serialSocket: '/s/serial.sock', serialLog: '/s/serial.log', pidFile: '/s/pid',
+  qmpSocket: '/s/qmp.sock', shellSocket: '/s/shell.sock', outSocket: '/s/out.sock', serialSocket: '/s/serial.sock', serialLog: '/s/serial.log', pidFile: '/s/pid',
 };
 const after = (a: string[], flag: string) => a.flatMap((v, i) => (a[i - 1] === flag ? [v] : []));
 
@@ -23,7 +23,10 @@ describe('buildQemuArgv', () => {
     const ch = after(a, '-chardev');
     expect(ch).toContain('socket,id=shell,path=/s/shell.sock,server=on,wait=off');
     expect(ch.some((c) => c.includes('logfile=/s/serial.log'))).toBe(true);
-    expect(after(a, '-device')).toContain('virtconsole,chardev=shell,id=hvc0,bus=vser0.0');
+    expect(after(a, '-device')).toContain('virtconsole,chardev=shell,id=hvc0,bus=vser0.0,nr=0');
+    // Output on a virtserialport: QEMU throttles it when the host is slow (a virtconsole would drop bytes).
+    expect(after(a, '-device')).toContain('virtserialport,chardev=out,id=n3xout,name=n3x.out,bus=vser0.0,nr=1');
+    expect(ch).toContain('socket,id=out,path=/s/out.sock,server=on,wait=off');
   });
   it('orders NICs by PCI slot so guest names are eth0, eth1, … in spec order', () => {
     const a = buildQemuArgv({

@@ -32,7 +32,10 @@ export interface QemuSpec {
   /** In guest order: eth0, eth1, … */
   nics: NicSpec[];
   qmpSocket: string;
+  /** Host → guest commands (virtconsole /dev/hvc0). */
   shellSocket: string;
+  /** Guest → host output (virtserialport n3x.out): throttled, never dropped. */
+  outSocket: string;
   serialSocket: string;
   serialLog: string;
   pidFile: string;
@@ -61,7 +64,9 @@ export function buildQemuArgv(s: QemuSpec): string[] {
     '-serial', 'chardev:ser0',
     '-device', 'virtio-serial-pci,id=vser0,bus=pcie.0,addr=0x3',
     '-chardev', `socket,id=shell,path=${s.shellSocket},server=on,wait=off`,
-    '-device', 'virtconsole,chardev=shell,id=hvc0,bus=vser0.0',
+    '-device', 'virtconsole,chardev=shell,id=hvc0,bus=vser0.0,nr=0',
+    '-chardev', `socket,id=out,path=${s.outSocket},server=on,wait=off`,
+    '-device', 'virtserialport,chardev=out,id=n3xout,name=n3x.out,bus=vser0.0,nr=1',
     '-device', 'virtio-rng-pci,bus=pcie.0,addr=0x4',
   ];
   s.disks.forEach((d, i) => {

@@ -1,0 +1,72 @@
+/**
+ * `npm run bench`: JSON on stdout (logs on stderr). Measures boot-to-ready (1 VM), succeed('true') round trips,
+ * image build cold and cache hit, and 3-node cold boot to all-ready. `--skip-cold-build` skips the ~90 s build.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { detectAccel } from '../harness/accel.js';
+import { ensureImage, type ImageFiles } from '../harness/images/cache.js';
+import { Machine } from '../harness/machine/machine.js';
+import { startCluster } from '../harness/cluster/cluster.js';
+import { stateRoot } from '../harness/util/paths.js';
+
+const args = new Set(process.argv.slice(2));
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number(s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(2));
+};
+const results: Record<string, unknown> = { date: new Date().toISOString(), accel: detectAccel(), host: { cpus: (await import('node:os')).cpus().length } };
+
+async function timeIt<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, Math.round(performance.now() - t0)];
+}
+
+// Image: cold build into a throwaway cache, then a cache hit.
+if (!args.has('--skip-cold-build')) {
+  const saved = process.env.N3X_CACHE_DIR;
+  const tmp = mkdtempSync(join(tmpdir(), 'n3x-bench-cache-'));
+  process.env.N3X_CACHE_DIR = tmp;
+  try {
+    const [, cold] = await timeIt(() => ensureImage());
+    const [, hit] = await timeIt(() => ensureImage());
+    results.imageBuild = { coldMs: cold, cacheHitMs: hit };
+  } finally {
+    if (saved === undefined) delete process.env.N3X_CACHE_DIR;
+    else process.env.N3X_CACHE_DIR = saved;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+const [image, hitMs] = await timeIt(() => ensureImage());
+results.imageCacheHitMs = hitMs;
+
+// One VM: boot to backdoor ready, then 200 round trips.
+{
+  const m = new Machine({ name: 'bench', image: image as ImageFiles, stateDir: join(stateRoot(), `bench-${process.pid}`) });
+  try {
+    const [, bootMs] = await timeIt(() => m.start());
+    for (let i = 0; i < 10; i++) await m.succeed('true'); // warm-up
+    const rtFine: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await m.succeed('true');
+      rtFine.push(performance.now() - t0);
+    }
+    results.singleVm = { bootToReadyMs: bootMs, succeedTrue: { n: 200, medianMs: quantile(rtFine, 0.5), p95Ms: quantile(rtFine, 0.95) } };
+  } finally {
+    await m.destroy();
+  }
+}
+
+// Three nodes on the vlans profile: cold boot to all ready (network configured).
+{
+  const [c, ms] = await timeIt(() => startCluster({ profile: 'vlans', nodes: 3 }));
+  results.threeNodeVlans = { coldBootToAllReadyMs: ms, perMachineMs: Object.fromEntries(c.machines.map((m) => [m.name, m.lastBootMs])) };
+  await c.stop();
+}
+
+const json = JSON.stringify(results, null, 2);
+console.log(json);
+if (process.env.N3X_BENCH_OUT) writeFileSync(process.env.N3X_BENCH_OUT, json);

@@ -1,0 +1,34 @@
+/** `n3x doctor`: what this host can run, and what to install or change. */
+import { execa } from 'execa';
+import { detectAccel } from '../accel.js';
+import { chooseBackend } from '../network/backend.js';
+import { listImages } from '../images/cache.js';
+import { k3sBinaryStatus } from '../k3s/binary.js';
+
+async function which(bin: string): Promise<boolean> {
+  return (await execa('sh', ['-c', `command -v ${bin}`], { reject: false })).exitCode === 0;
+}
+
+export async function doctor(): Promise<boolean> {
+  let ok = true;
+  const line = (good: boolean, what: string, fix = '') => {
+    if (!good) ok = false;
+    console.log(`${good ? '✔' : '✘'} ${what}${!good && fix ? ` — ${fix}` : ''}`);
+  };
+  for (const [bin, pkg] of [['qemu-system-x86_64', 'qemu-system-x86'], ['qemu-img', 'qemu-utils'], ['mmdebstrap', 'mmdebstrap'], ['mke2fs', 'e2fsprogs'], ['vde_switch', 'vde2'], ['ip', 'iproute2']]) {
+    line(await which(bin), bin, `apt-get install ${pkg} (npm test installs it)`);
+  }
+  try {
+    const a = detectAccel();
+    console.log(`• accelerator: ${a.accel} (${a.reason})`);
+  } catch (e) {
+    line(false, 'accelerator', (e as Error).message);
+  }
+  const b = chooseBackend();
+  console.log(`• network backend: ${b.kind} (${b.reason})`);
+  const imgs = listImages();
+  console.log(`• cached images: ${imgs.length ? imgs.map((i) => `${i.name}${i.current ? ' (current)' : ''}`).join(', ') : 'none (built on first use, ~90 s)'}`);
+  const k = k3sBinaryStatus();
+  console.log(`• k3s: ${k.available ? k.path : k.reason}`);
+  return ok;
+}

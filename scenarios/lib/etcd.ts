@@ -1,0 +1,76 @@
+/** etcd (Debian's etcd-server 3.4) as a 3-member cluster over the profile's cluster network. */
+import type { Cluster, Machine } from '../../harness/index.js';
+import { NotYet, retryUntil } from '../../harness/index.js';
+
+export const ETCD_UNITS = ['etcd.service'];
+
+/** etcdctl against the local member. */
+export const etcdctl = (args: string, timeoutS = 5) => `ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 --command-timeout=${timeoutS}s ${args}`;
+
+/** Writes /etc/default/etcd for every member and starts the packaged etcd.service on all of them. */
+export async function startEtcd(c: Cluster, opts: { heartbeatMs?: number; electionMs?: number } = {}): Promise<void> {
+  const initial = c.machines.map((m) => `${m.name}=http://${c.address(m.name)}:2380`).join(',');
+  await Promise.all(c.machines.map(async (m) => {
+    await m.succeed(`cat > /etc/default/etcd <<'EOF'
+ETCD_NAME=${m.name}
+ETCD_DATA_DIR=/var/lib/etcd/n3x
+ETCD_LISTEN_PEER_URLS=http://${c.address(m.name)}:2380
+ETCD_LISTEN_CLIENT_URLS=http://${c.address(m.name)}:2379,http://127.0.0.1:2379
+ETCD_ADVERTISE_CLIENT_URLS=http://${c.address(m.name)}:2379
+ETCD_INITIAL_ADVERTISE_PEER_URLS=http://${c.address(m.name)}:2380
+ETCD_INITIAL_CLUSTER=${initial}
+ETCD_INITIAL_CLUSTER_STATE=new
+ETCD_INITIAL_CLUSTER_TOKEN=n3x-${c.id}
+ETCD_HEARTBEAT_INTERVAL=${opts.heartbeatMs ?? 200}
+ETCD_ELECTION_TIMEOUT=${opts.electionMs ?? 2000}
+EOF`);
+    await m.succeed('systemctl start --no-block etcd.service');
+  }));
+  await Promise.all(c.machines.map((m) => waitHealthy(m)));
+}
+
+/** Starts etcd again on one (restarted) member and waits until it is healthy. */
+export async function restartEtcd(m: Machine): Promise<void> {
+  await m.succeed('systemctl start --no-block etcd.service');
+  await waitHealthy(m);
+}
+
+export async function waitHealthy(m: Machine, timeoutS = 120): Promise<void> {
+  await m.waitForUnit('etcd.service', { timeout: timeoutS });
+  await m.waitUntilSucceeds(etcdctl('endpoint health'), { timeout: timeoutS });
+}
+
+export interface MemberStatus {
+  memberId: string;
+  leaderId: string;
+  raftTerm: number;
+  revision: number;
+}
+
+/** Status of the local member (its view of the leader and term). */
+export async function status(m: Machine): Promise<MemberStatus> {
+  const out = await m.succeed(etcdctl('endpoint status -w json'));
+  const s = JSON.parse(out)[0].Status;
+  return { memberId: String(s.header.member_id), leaderId: String(s.leader), raftTerm: Number(s.raft_term), revision: Number(s.header.revision) };
+}
+
+/** The machine that is the current leader, as all `members` agree (waits until they do). */
+export async function leader(c: Cluster, members: Machine[], timeoutS = 60): Promise<{ machine: Machine; status: MemberStatus }> {
+  return retryUntil(async () => {
+    const st = await Promise.all(members.map((m) => status(m).catch(() => undefined)));
+    const ids = new Set(st.map((s) => s?.leaderId));
+    if (st.some((s) => !s) || ids.size !== 1 || st[0]!.leaderId === '0') throw new NotYet(`no agreed leader: ${JSON.stringify(st)}`);
+    const i = st.findIndex((s) => s!.memberId === s!.leaderId);
+    if (i >= 0) return { machine: members[i], status: st[i]! };
+    // The leader is not among `members`: find it by asking every machine that is up.
+    for (const m of c.machines.filter((x) => x.isUp())) {
+      const s = await status(m).catch(() => undefined);
+      if (s && s.memberId === s.leaderId) return { machine: m, status: s };
+    }
+    throw new NotYet('leader not found among running machines');
+  }, { timeoutMs: timeoutS * 1000, what: 'an agreed etcd leader', intervalMs: 200 });
+}
+
+export const put = (m: Machine, k: string, v: string, timeoutS = 5) => m.execute(etcdctl(`put ${k} ${v}`, timeoutS));
+/** Reads a key from the local member only (serializable): proves local data, not a forwarded read. */
+export const getLocal = async (m: Machine, k: string) => (await m.succeed(etcdctl(`get ${k} --print-value-only --consistency=s`))).trim();

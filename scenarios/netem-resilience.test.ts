@@ -1,0 +1,76 @@
+/**
+ * etcd under the user's traffic-control profiles (latency 50±10 ms, loss 5 %, bandwidth 10 Mbit, combined
+ * edge device), applied to each member's cluster interface in turn: the cluster stays healthy and writes
+ * succeed (latency reported). Then a harsh profile (40 % loss) degrades the member as expected, and the
+ * cluster fully recovers after clearNetem.
+ */
+import { describe, expect, it } from 'vitest';
+import { netemProfiles, type Machine } from '../harness/index.js';
+import { useCluster } from '../harness/testing/vitest.js';
+import { ETCD_UNITS, etcdctl, leader, startEtcd } from './lib/etcd.js';
+import { ping } from './lib/net.js';
+
+/** Times n sequential etcd writes from one member; returns per-write ms and the failures. */
+async function writeBatch(m: Machine, n: number, prefix: string): Promise<{ ms: number[]; failed: number }> {
+  const out = await m.succeed(
+    `for i in $(seq ${n}); do s=$(date +%s%N); ${etcdctl(`put ${prefix}-$i v$i`, 5)} >/dev/null 2>&1; r=$?; e=$(date +%s%N); echo "$r $(( (e - s) / 1000000 ))"; done`,
+  );
+  const rows = out.trim().split('\n').map((l) => l.split(' ').map(Number));
+  return { ms: rows.filter(([r]) => r === 0).map(([, t]) => t), failed: rows.filter(([r]) => r !== 0).length };
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+describe.sequential('netem-resilience: etcd on vlans under constrained links', () => {
+  const h = useCluster({ profile: 'vlans', nodes: 3, units: ETCD_UNITS });
+  let baseline = 0;
+  let baselineMax = 0;
+
+  it('baseline: healthy cluster and write latency', async () => {
+    await startEtcd(h.cluster);
+    const b = await writeBatch(h.m('n100-1'), 10, 'base');
+    expect(b.failed).toBe(0);
+    baseline = median(b.ms);
+    baselineMax = Math.max(...b.ms);
+    console.log(`netem-resilience: baseline median write ${baseline} ms (10 writes, etcdctl process start included)`);
+  });
+
+  for (const [name, spec] of Object.entries(netemProfiles)) {
+    it(`${name} (${JSON.stringify(spec)}) on each member in turn: healthy, writes succeed`, async () => {
+      const iface = h.cluster.iface();
+      for (const m of h.cluster.machines) {
+        await m.netem(iface, spec);
+        try {
+          for (const x of h.cluster.machines) await x.waitUntilSucceeds(etcdctl('endpoint health', 10), { timeout: 60 });
+          const r = await writeBatch(m, 10, `${name}-${m.name}`);
+          console.log(`netem-resilience: ${name} on ${m.name}: median write ${median(r.ms)} ms, ${r.failed} of 10 failed`);
+          expect(r.failed).toBe(0);
+        } finally {
+          await m.clearNetem(iface);
+        }
+      }
+    });
+  }
+
+  it('harsh: 40 % loss on one member degrades it as expected; clearNetem fully recovers', async () => {
+    const iface = h.cluster.iface();
+    // A follower: each of its writes is forwarded to the leader over the lossy link.
+    const { machine: peer } = await leader(h.cluster, h.cluster.machines);
+    const lossy = h.cluster.machines.find((m) => m !== peer)!;
+    await lossy.netem(iface, { lossPct: 40 });
+    const p = await ping(lossy, h.cluster.address(peer.name), { count: 50, interval: 0.05 });
+    const r = await writeBatch(lossy, 10, 'harsh');
+    const delayed = r.ms.filter((t) => t > baselineMax + 150).length;
+    console.log(`netem-resilience: 40 % loss on follower ${lossy.name}: ping loss ${p.lossPct.toFixed(0)} %, writes ok ${r.ms.length}/10, ${delayed} delayed by retransmits, median ${r.ms.length ? median(r.ms) : '-'} ms`);
+    // Degradation: the member really loses packets, and some of its writes wait for retransmits or fail.
+    expect(p.lossPct).toBeGreaterThanOrEqual(20);
+    expect(r.failed + delayed).toBeGreaterThan(0);
+    await lossy.clearNetem(iface);
+    // Recovery: every member healthy, a clean ping, writes as fast as before (within 2x).
+    for (const x of h.cluster.machines) await x.waitUntilSucceeds(etcdctl('endpoint health', 10), { timeout: 60 });
+    expect((await ping(lossy, h.cluster.address(peer.name), { count: 20, interval: 0.05 })).lossPct).toBe(0);
+    const rec = await writeBatch(lossy, 10, 'recovered');
+    console.log(`netem-resilience: recovered: median write ${median(rec.ms)} ms`);
+    expect(rec.failed).toBe(0);
+    expect(median(rec.ms)).toBeLessThanOrEqual(Math.max(2 * baseline, baseline + 100));
+  });
+});
