@@ -47,11 +47,16 @@ export interface MemberStatus {
   revision: number;
 }
 
+/** Parses `etcdctl -w fields` output; ids stay strings (uint64 does not fit a JS number). */
+export function parseFields(out: string): Record<string, string> {
+  return Object.fromEntries([...out.matchAll(/^"(\w+)" : (.*)$/gm)].map((m) => [m[1], m[2].replace(/^"|"$/g, '')]));
+}
+
 /** Status of the local member (its view of the leader and term). */
 export async function status(m: Machine): Promise<MemberStatus> {
-  const out = await m.succeed(etcdctl('endpoint status -w json'));
-  const s = JSON.parse(out)[0].Status;
-  return { memberId: String(s.header.member_id), leaderId: String(s.leader), raftTerm: Number(s.raft_term), revision: Number(s.header.revision) };
+  const f = parseFields(await m.succeed(etcdctl('endpoint status -w fields')));
+  if (!f.MemberID || !f.Leader) throw new Error(`unexpected endpoint status from ${m.name}: ${JSON.stringify(f)}`);
+  return { memberId: f.MemberID, leaderId: f.Leader, raftTerm: Number(f.RaftTerm), revision: Number(f.Revision) };
 }
 
 /** The machine that is the current leader, as all `members` agree (waits until they do). */
