@@ -52,7 +52,8 @@ describe.sequential('storage: 3 nodes on vlans with one extra disk each', () => 
       const m = h.m(name);
       await m.succeed(`echo InitiatorName=iqn.2026-11.dev.n3x:${name} > /etc/iscsi/initiatorname.iscsi`, 'systemctl start iscsid.service');
       await m.succeed(`iscsiadm -m discovery -t sendtargets -p ${portal}`, `iscsiadm -m node -T ${IQN} -p ${portal} --login`);
-      return m.waitUntilSucceeds(`readlink -f /dev/disk/by-path/ip-${portal}:3260-iscsi-${IQN}-lun-1`, { timeout: 60 }).then((s) => s.trim());
+      const link = `/dev/disk/by-path/ip-${portal}:3260-iscsi-${IQN}-lun-1`;
+      return m.waitUntilSucceeds(`test -b ${link} && readlink -f ${link}`, { timeout: 60 }).then((s) => s.trim());
     };
     const logout = (name: string) => h.m(name).succeed(`iscsiadm -m node -T ${IQN} -p ${portal} --logout`);
 
