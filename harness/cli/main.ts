@@ -8,6 +8,7 @@ import { N3xError } from '../errors.js';
 import { ensureImage, listImages, pruneImages } from '../images/cache.js';
 import { chooseMainJob } from './mainjob.js';
 import { doctor } from './doctor.js';
+import { fetchK3s } from '../k3s/fetch.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const program = new Command('n3x').description('n3x harness: multi-node QEMU clusters for tests').showHelpAfterError();
@@ -51,6 +52,17 @@ images
   .action((o: { all?: boolean }) => {
     const gone = pruneImages(o);
     console.log(gone.length ? `removed ${gone.join(', ')}` : 'nothing to prune');
+  });
+
+images
+  .command('fetch-k3s')
+  .description('download the official k3s release assets into the cache and verify them against the release sha256 list')
+  .option('--version <v>', 'k3s release, e.g. v1.31.4+k3s1 (default N3X_K3S_VERSION or the pinned default)')
+  .option('--airgap', 'also fetch k3s-airgap-images-amd64.tar.zst (system images for clusters without registry access)')
+  .option('--base-url <url>', 'release download base (a mirror)')
+  .action(async (o: { version?: string; airgap?: boolean; baseUrl?: string }) => {
+    const r = await fetchK3s({ version: o.version, airgap: o.airgap, baseUrl: o.baseUrl });
+    console.log(`k3s verified and cached: ${r.files.join(', ')}`);
   });
 
 program

@@ -43,6 +43,8 @@ export interface ClusterOptions {
   cpus?: number;
   disks?: { sizeGiB: number }[];
   forwards?: { guestPort: number; hostPort?: number }[];
+  /** Read-only raw disks attached to every node (e.g. the k3s layer). */
+  layers?: { path: string; serial: string }[];
   bootTimeoutMs?: number;
   /** Label for logs and `n3x ls`. */
   name?: string;
@@ -146,6 +148,7 @@ export class Cluster {
           cpus: node.cpus ?? this.opts.cpus,
           disks: node.disks ?? this.opts.disks,
           forwards: node.forwards ?? this.opts.forwards,
+          layers: this.opts.layers,
           nics,
           accel: accel.accel,
           bootTimeoutMs: this.opts.bootTimeoutMs,

@@ -35,6 +35,8 @@ export interface MachineOptions {
   forwards?: { guestPort: number; hostPort?: number }[];
   /** Extra blank virtio disks (/dev/vdb, …; also /dev/disk/by-id/virtio-data<N>). */
   disks?: { sizeGiB: number }[];
+  /** Read-only raw disks shared between machines (image layers), after the data disks. */
+  layers?: { path: string; serial: string }[];
   kernelArgs?: string[];
   accel?: Accel;
   /** Deadline for a boot to reach the backdoor (default 120 s under TCG, 60 s under KVM). */
@@ -122,6 +124,7 @@ export class Machine {
       disks: [
         { path: this.path('root.qcow2'), serial: 'root' },
         ...(this.opts.disks ?? []).map((_, i) => ({ path: this.path(`data${i}.qcow2`), serial: `data${i}` })),
+        ...(this.opts.layers ?? []).map((l) => ({ path: l.path, serial: l.serial, format: 'raw' as const, readonly: true })),
       ],
       nics: [mgmt, ...(this.opts.nics ?? [])],
       qmpSocket: this.path('qmp.sock'),

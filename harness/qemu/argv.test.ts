@@ -57,6 +57,13 @@ describe('buildQemuArgv', () => {
   });
 });
 
+describe('shared read-only layers', () => {
+  it('attach raw and read-only', () => {
+    const a = buildQemuArgv({ ...base, disks: [...base.disks, { path: '/c/k3s.img', serial: 'k3s', format: 'raw', readonly: true }] });
+    expect(after(a, '-drive')[1]).toBe('file=/c/k3s.img,if=none,id=disk1,format=raw,cache=writeback,readonly=on');
+  });
+});
+
 describe('kernelAppend', () => {
   it('sets the serial console, classic NIC names, panic exit and the hostname', () => {
     const s = kernelAppend('n100-1', ['quiet']);

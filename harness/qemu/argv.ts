@@ -17,6 +17,10 @@ export interface DiskSpec {
   path: string;
   /** Shows as /dev/disk/by-id/virtio-SERIAL in the guest. */
   serial: string;
+  /** Default qcow2. */
+  format?: 'qcow2' | 'raw';
+  /** Read-only disks can be shared by every machine (image layers such as k3s). */
+  readonly?: boolean;
 }
 
 export interface QemuSpec {
@@ -70,7 +74,8 @@ export function buildQemuArgv(s: QemuSpec): string[] {
     '-device', 'virtio-rng-pci,bus=pcie.0,addr=0x4',
   ];
   s.disks.forEach((d, i) => {
-    a.push('-drive', `file=${d.path},if=none,id=disk${i},format=qcow2,cache=writeback,discard=unmap`);
+    const ro = d.readonly ? ',readonly=on' : ',discard=unmap';
+    a.push('-drive', `file=${d.path},if=none,id=disk${i},format=${d.format ?? 'qcow2'},cache=writeback${ro}`);
     a.push('-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial},bus=pcie.0,addr=${hex(DISK_SLOT_BASE + i)}`);
   });
   s.nics.forEach((n, i) => {

@@ -14,10 +14,17 @@ export interface ClusterHandle {
   m(name: string): Machine;
 }
 
-/** Boots a cluster for this file; `units` are the services whose journals a failure dump includes. */
-export function useCluster(opts: ClusterOptions & { units?: string[] }): ClusterHandle {
+type Opts = ClusterOptions & { units?: string[] };
+
+/**
+ * Boots a cluster for this file; `units` are the services whose journals a failure dump includes. Options
+ * may be computed asynchronously (e.g. an image layer built first).
+ */
+export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle {
   let c: Cluster | undefined;
+  let opts: Opts | undefined = typeof options === 'function' ? undefined : options;
   beforeAll(async () => {
+    opts ??= await (options as () => Promise<Opts>)();
     c = await startCluster(opts);
   });
   afterAll(async () => {
@@ -26,7 +33,7 @@ export function useCluster(opts: ClusterOptions & { units?: string[] }): Cluster
   beforeEach((ctx) => {
     onTestFailed(async () => {
       if (!c) return;
-      const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts.units);
+      const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units);
       console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
     });
   });

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchK3s, parseSums } from './fetch.js';
+
+const binary = Buffer.from('#!/bin/sh\necho fake-k3s-for-verifier-test\n');
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('fetchK3s verifies downloads against the release sha256 list (local 127.0.0.1 server)', () => {
+  let server: http.Server;
+  let base = '';
+  let served = binary;
+  const dir = mkdtempSync(join(tmpdir(), 'n3x-fetch-'));
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const url = decodeURIComponent(req.url ?? '');
+      if (url === '/v9.9.9+k3s1/k3s') return res.end(served);
+      if (url === '/v9.9.9+k3s1/sha256sum-amd64.txt') return res.end(`${sha(binary)}  k3s\n${'0'.repeat(64)}  k3s-airgap-images-amd64.tar.zst\n`);
+      res.statusCode = 404;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('downloads, verifies and installs an executable k3s', async () => {
+    served = binary;
+    const r = await fetchK3s({ version: 'v9.9.9+k3s1', baseUrl: base, dir: join(dir, 'ok') });
+    expect(readFileSync(r.files[0]).equals(binary)).toBe(true);
+  });
+
+  it('refuses a corrupted file and leaves nothing behind', async () => {
+    served = Buffer.from(binary.toString().replace('fake', 'evil'));
+    await expect(fetchK3s({ version: 'v9.9.9+k3s1', baseUrl: base, dir: join(dir, 'bad') })).rejects.toThrow(/sha256 mismatch for k3s/);
+    expect(existsSync(join(dir, 'bad'))).toBe(false);
+    expect(existsSync(join(dir, 'bad.part'))).toBe(false);
+  });
+
+  it('reports a missing release clearly', async () => {
+    await expect(fetchK3s({ version: 'v0.0.0+k3s0', baseUrl: base, dir: join(dir, 'none') })).rejects.toThrow(/HTTP 404/);
+  });
+
+  it('parseSums reads sha256sum output', () => {
+    expect(parseSums(`${'a'.repeat(64)}  k3s\n${'b'.repeat(64)} *dir/k3s-arm64\njunk\n`)).toEqual(new Map([['k3s', 'a'.repeat(64)], ['k3s-arm64', 'b'.repeat(64)]]));
+  });
+});

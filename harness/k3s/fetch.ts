@@ -1,0 +1,76 @@
+/** `n3x images fetch-k3s`: download official k3s release assets and verify them against the release's sha256 list. */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InfraError } from '../errors.js';
+import { cacheRoot } from '../images/cache.js';
+import { logger } from '../log.js';
+
+const log = logger('k3s');
+export const DEFAULT_K3S_VERSION = 'v1.31.4+k3s1';
+export const DEFAULT_K3S_BASE_URL = 'https://github.com/k3s-io/k3s/releases/download';
+
+export interface FetchK3sOptions {
+  version?: string;
+  /** Release download base (default GitHub; a mirror or a local test server in tests). */
+  baseUrl?: string;
+  /** Also fetch k3s-airgap-images-amd64.tar.zst. */
+  airgap?: boolean;
+  /** Destination (default: <cache>/k3s/<version>). */
+  dir?: string;
+}
+
+/** Parses a `sha256sum` listing into name → hex digest. */
+export function parseSums(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const r = /^([0-9a-f]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
+    if (r) m.set(r[2].replace(/^.*\//, ''), r[1]);
+  }
+  return m;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(createReadStream(path), h);
+  return h.digest('hex');
+}
+
+async function download(url: string, dest: string): Promise<void> {
+  const res = await fetch(url, { redirect: 'follow' });
+  if (!res.ok || !res.body) throw new InfraError(`download failed: ${url}: HTTP ${res.status}`, { hint: 'check the version (e.g. v1.31.4+k3s1) and network access, or set N3X_K3S_BINARY to a local file' });
+  await pipeline(Readable.fromWeb(res.body as never), createWriteStream(dest));
+}
+
+/** Downloads the assets into a temp dir, verifies every one, then moves them into place. Refuses on mismatch. */
+export async function fetchK3s(o: FetchK3sOptions = {}): Promise<{ dir: string; files: string[] }> {
+  const version = o.version ?? process.env.N3X_K3S_VERSION ?? DEFAULT_K3S_VERSION;
+  const base = `${(o.baseUrl ?? process.env.N3X_K3S_BASE_URL ?? DEFAULT_K3S_BASE_URL).replace(/\/$/, '')}/${encodeURIComponent(version)}`;
+  const dir = o.dir ?? join(cacheRoot(), 'k3s', version);
+  const tmp = `${dir}.part`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const assets = ['k3s', ...(o.airgap ? ['k3s-airgap-images-amd64.tar.zst'] : [])];
+    await download(`${base}/sha256sum-amd64.txt`, join(tmp, 'sha256sum-amd64.txt'));
+    const sums = parseSums(await new Response(createReadStream(join(tmp, 'sha256sum-amd64.txt')) as never).text());
+    for (const a of assets) {
+      const want = sums.get(a);
+      if (!want) throw new InfraError(`the release's sha256sum-amd64.txt lists no ${a}; refusing to use an unverified file`);
+      log.info(`downloading ${base}/${a}`);
+      await download(`${base}/${a}`, join(tmp, a));
+      const got = await sha256File(join(tmp, a));
+      if (got !== want) throw new InfraError(`sha256 mismatch for ${a}: expected ${want}, got ${got}; refusing it (corrupt or tampered download)`);
+      log.info(`${a}: sha256 verified`);
+    }
+    chmodSync(join(tmp, 'k3s'), 0o755);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, '..'), { recursive: true });
+    renameSync(tmp, dir);
+    return { dir, files: assets.map((a) => join(dir, a)) };
+  } finally {
+    if (existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,8 @@
+/** k3s-vlans: 2 servers (HA embedded etcd) + 1 agent on the vlans profile; formation, addresses, system pods, a workload. */
+import { describeK3s, useK3s } from './lib/k3s.js';
+import { formationTests } from './lib/k3s-formation.js';
+
+describeK3s('k3s-vlans', () => {
+  const h = useK3s('vlans');
+  formationTests(h);
+});
