@@ -24,7 +24,7 @@ function install(): void {
   process.on('exit', runAll);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
-      process.stderr.write(`n3x: ${sig} — stopping machines and removing networks\n`);
+      if (actions.size) process.stderr.write(`n3x: ${sig} — stopping machines and removing networks\n`);
       runAll();
       process.exit(sig === 'SIGINT' ? 130 : 143);
     });

@@ -1,0 +1,90 @@
+/**
+ * Teardown on every path: a real run in a child process is interrupted (SIGINT during boot, SIGTERM
+ * mid-test) and must leave no QEMU, TAP, bridge, vde_switch or state dir behind. Also: two clusters at
+ * the same time never share a segment, name or state dir, and their traffic stays apart.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { startCluster } from '../harness/index.js';
+import { ping } from './lib/net.js';
+
+const n3xLinks = (): string[] =>
+  execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => !!n && n.startsWith('n3x'));
+const processesMentioning = (path: string): string[] => {
+  try {
+    return execFileSync('pgrep', ['-af', path], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+async function interrupt(signal: 'SIGINT' | 'SIGTERM', when: 'STARTING' | 'READY', backend: 'bridge' | 'vde') {
+  const root = mkdtempSync(join(tmpdir(), 'n3x-int-'));
+  const linksBefore = n3xLinks();
+  const child = execa('npx', ['tsx', 'fixtures/reliability/child.ts', 'simple', '2', backend], { env: { N3X_STATE_DIR: root }, reject: false, buffer: false, stdout: 'pipe' });
+  let sawReady = false;
+  await new Promise<void>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const s = d.toString();
+      if (s.includes('READY')) sawReady = true;
+      if (s.includes(when)) setTimeout(resolve, when === 'STARTING' ? 3000 : 500); // mid-boot: QEMU is running by then
+    });
+    child.on('exit', () => resolve());
+  });
+  const pidsDuring = processesMentioning(root);
+  child.kill(signal);
+  const r = await child;
+  return { root, r, sawReady, pidsDuring, linksBefore };
+}
+
+describe.sequential('reliability: interrupts leave nothing behind', () => {
+  it.each([
+    ['SIGINT', 'STARTING', 'bridge'],
+    ['SIGTERM', 'READY', 'bridge'],
+    ['SIGINT', 'READY', 'vde'],
+  ] as const)('%s during %s (%s backend)', async (signal, when, backend) => {
+    const { root, r, sawReady, pidsDuring, linksBefore } = await interrupt(signal, when, backend);
+    expect(pidsDuring.some((p) => p.includes('qemu-system'))).toBe(true); // the run really had VMs up
+    if (when === 'READY') expect(sawReady).toBe(true);
+    expect(r.exitCode ?? r.signal).toBe(signal === 'SIGINT' ? 130 : 143);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(processesMentioning(root)).toEqual([]);
+    expect(n3xLinks().filter((l) => !linksBefore.includes(l))).toEqual([]);
+    expect(readdirSync(root)).toEqual([]);
+    expect(processesMentioning(`${root}/`).filter((p) => p.includes('vde_switch'))).toEqual([]);
+  });
+});
+
+describe.sequential('isolation: two clusters at once', () => {
+  it('never share a segment, name or state dir, and their identical addresses do not see each other', async () => {
+    const [a, b] = await Promise.all([startCluster({ profile: 'simple', nodes: 2 }), startCluster({ profile: 'simple', nodes: 2 })]);
+    try {
+      expect(a.id).not.toBe(b.id);
+      expect(a.stateDir).not.toBe(b.stateDir);
+      const linksA = n3xLinks().filter((l) => l.startsWith(`n3x${a.id}`));
+      const linksB = n3xLinks().filter((l) => l.startsWith(`n3x${b.id}`));
+      expect(linksA.length).toBeGreaterThan(0);
+      expect(linksA.filter((l) => linksB.includes(l))).toEqual([]);
+      // Both clusters use 192.168.1.1/.2. Mark a's n100-2 and check that b's n100-1 reaches only its own peer.
+      await a.machine('n100-2').succeed('echo cluster-a > /tmp/who');
+      await b.machine('n100-2').succeed('echo cluster-b > /tmp/who');
+      const macA = (await a.machine('n100-2').succeed('cat /sys/class/net/eth1/address')).trim();
+      const macB = (await b.machine('n100-2').succeed('cat /sys/class/net/eth1/address')).trim();
+      expect(macA).not.toBe(macB);
+      expect((await ping(b.machine('n100-1'), '192.168.1.2', { count: 2 })).received).toBe(2);
+      expect((await b.machine('n100-1').succeed('ip neigh show 192.168.1.2')).includes(macB)).toBe(true);
+      expect((await a.machine('n100-1').succeed('ping -c1 -W2 192.168.1.2 >/dev/null; ip neigh show 192.168.1.2')).includes(macA)).toBe(true);
+      for (const c of [a, b]) {
+        expect(statSync(c.stateDir).mode & 0o777).toBe(0o700);
+        for (const m of c.machines) for (const s of ['qmp.sock', 'shell.sock', 'out.sock', 'serial.sock']) expect(statSync(join(m.stateDir, s)).mode & 0o777).toBe(0o600);
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    expect(existsSync(a.stateDir) || existsSync(b.stateDir)).toBe(false);
+  });
+});
