@@ -13,6 +13,7 @@ have mke2fs || need+=(e2fsprogs)
 have vde_switch || need+=(vde2)
 have ip || need+=(iproute2)
 have tar || need+=(tar)
+have tmux || need+=(tmux)
 if ((${#need[@]})); then
   echo "n3x setup: installing ${need[*]}"
   sudo=""

@@ -25,7 +25,7 @@ const processesMentioning = (path: string): string[] => {
 async function interrupt(signal: 'SIGINT' | 'SIGTERM', when: 'STARTING' | 'READY', backend: 'bridge' | 'vde') {
   const root = mkdtempSync(join(tmpdir(), 'n3x-int-'));
   const linksBefore = n3xLinks();
-  const child = execa('npx', ['tsx', 'fixtures/reliability/child.ts', 'simple', '2', backend], { env: { N3X_STATE_DIR: root }, reject: false, buffer: false, stdout: 'pipe' });
+  const child = execa('npx', ['tsx', 'fixtures/reliability/child.ts', 'simple', '1', backend], { env: { N3X_STATE_DIR: root }, reject: false, buffer: false, stdout: 'pipe' });
   let sawReady = false;
   await new Promise<void>((resolve) => {
     child.stdout!.on('data', (d: Buffer) => {

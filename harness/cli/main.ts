@@ -9,6 +9,11 @@ import { ensureImage, listImages, pruneImages } from '../images/cache.js';
 import { chooseMainJob } from './mainjob.js';
 import { doctor } from './doctor.js';
 import { fetchK3s } from '../k3s/fetch.js';
+import { Cluster, startCluster } from '../cluster/cluster.js';
+import { listClusters, stopCluster } from '../cluster/registry.js';
+import { openRepl } from '../repl/repl.js';
+import { stateRoot } from '../util/paths.js';
+import { ConfigError } from '../errors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const program = new Command('n3x').description('n3x harness: multi-node QEMU clusters for tests').showHelpAfterError();
@@ -63,6 +68,56 @@ images
   .action(async (o: { version?: string; airgap?: boolean; baseUrl?: string }) => {
     const r = await fetchK3s({ version: o.version, airgap: o.airgap, baseUrl: o.baseUrl });
     console.log(`k3s verified and cached: ${r.files.join(', ')}`);
+  });
+
+program
+  .command('repl')
+  .description('boot a cluster and open a REPL on it (exiting stops it)')
+  .option('--profile <name>', 'network profile', 'vlans')
+  .option('--nodes <list>', 'node count or comma-separated names', '3')
+  .option('--network <backend>', 'bridge or vde')
+  .option('--keep', 'leave the cluster running on exit (attach again later)')
+  .action(async (o: { profile: string; nodes: string; network?: 'bridge' | 'vde'; keep?: boolean }) => {
+    const nodes = /^\d+$/.test(o.nodes) ? Number(o.nodes) : o.nodes.split(',');
+    const c = await startCluster({ profile: o.profile, nodes, network: o.network });
+    await openRepl(c, { onExit: o.keep ? 'detach' : 'stop' });
+    process.exit(0);
+  });
+
+program
+  .command('attach')
+  .description('open the REPL on a running (kept) cluster; exiting leaves it running')
+  .argument('<id>', 'cluster id (npx n3x ls)')
+  .option('--stop', 'stop the cluster when the REPL exits')
+  .action(async (id: string, o: { stop?: boolean }) => {
+    const c = await Cluster.attach(id);
+    await openRepl(c, { onExit: o.stop ? 'stop' : 'detach' });
+    process.exit(0);
+  });
+
+program
+  .command('ls')
+  .description('list clusters on this host (stale entries are cleaned)')
+  .option('--json', 'machine-readable')
+  .action((o: { json?: boolean }) => {
+    const l = listClusters();
+    if (o.json) return console.log(JSON.stringify(l.map((e) => ({ id: e.id, status: e.status, profile: e.descriptor.profile.name, machines: e.descriptor.machines.map((m) => m.name), ageS: e.ageS, stateDir: `${stateRoot()}/${e.id}` }))));
+    if (!l.length) return console.log('no clusters');
+    for (const e of l) console.log(`${e.id}  ${e.status.padEnd(7)}  ${e.descriptor.profile.name.padEnd(13)}  ${e.descriptor.machines.map((m) => m.name).join(',')}  ${e.ageS}s  ${stateRoot()}/${e.id}`);
+  });
+
+program
+  .command('stop')
+  .description('stop clusters: kill their QEMUs, remove their networks and state')
+  .argument('[id]', 'cluster id')
+  .option('--all', 'every cluster on this host')
+  .action(async (id: string | undefined, o: { all?: boolean }) => {
+    const ids = o.all ? listClusters().map((e) => e.id) : id ? [id] : [];
+    if (!ids.length) throw new ConfigError('id', o.all ? 'no clusters to stop' : 'missing cluster id', 'see `npx n3x ls`');
+    for (const x of ids) {
+      await stopCluster(x);
+      console.log(`stopped ${x}`);
+    }
   });
 
 program

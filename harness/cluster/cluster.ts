@@ -2,14 +2,14 @@
  * A cluster: machines on the segments of a network profile. startCluster() creates segments, boots every
  * machine in parallel and configures the guest data plane; dispose/stop() removes everything again.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectAccel } from '../accel.js';
 import { ConfigError, N3xError } from '../errors.js';
 import { ensureImage, validateImage, type ImageFiles } from '../images/cache.js';
 import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
-import { backendFor, chooseBackend, type BackendKind, type Segment } from '../network/backend.js';
+import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile } from '../../profiles/index.js';
@@ -84,10 +84,10 @@ export class Cluster {
   private stopped = false;
   private readonly macs = new Map<string, string[]>();
 
-  private constructor(readonly opts: ClusterOptions, private readonly image: ImageFiles) {
+  private constructor(readonly opts: ClusterOptions, private readonly image: ImageFiles, id?: string) {
     this.profile = getProfile(opts.profile);
     this.nodes = normalizeNodes(opts.nodes);
-    this.id = newRunId();
+    this.id = id ?? unusedRunId();
     this.stateDir = privateDir(join(stateRoot(), this.id));
     this.backend = chooseBackend(opts.network).kind;
   }
@@ -194,23 +194,54 @@ export class Cluster {
     return this.profile.nics.map((_, j) => `eth${j + 1}`);
   }
 
-  /** A JSON description of the running cluster (for `n3x ls` / attach). */
-  private writeDescriptor(state: string): void {
-    writeFileSync(
-      join(this.stateDir, 'cluster.json'),
-      JSON.stringify({
-        id: this.id,
-        name: this.opts.name ?? null,
-        state,
-        pid: process.pid,
-        profile: this.profile.name,
-        backend: this.backend,
-        startedAt: new Date().toISOString(),
-        segments: [...this.segments.values()].map((s) => s.hostName),
-        machines: this.machines.map((m) => ({ name: m.name, stateDir: m.stateDir })),
-      }, null, 2),
-      { mode: 0o600 },
-    );
+  private startedAt = new Date().toISOString();
+
+  /** A JSON description of the running cluster (for `n3x ls`, attach and stop from another process). */
+  private writeDescriptor(state: 'starting' | 'running' | 'failed' | 'kept'): void {
+    const d: ClusterDescriptor = {
+      id: this.id,
+      name: this.opts.name ?? null,
+      state,
+      pid: process.pid,
+      profile: this.profile,
+      nodes: this.nodes,
+      backend: this.backend,
+      image: this.image,
+      startedAt: this.startedAt,
+      segments: [...this.segments.values()].map((s) => s.describe()),
+      macs: Object.fromEntries(this.macs),
+      machines: this.machines.map((m) => ({ name: m.name, stateDir: m.stateDir })),
+    };
+    writeFileSync(join(this.stateDir, 'cluster.json'), JSON.stringify(d, null, 2), { mode: 0o600 });
+  }
+
+  /**
+   * Leaves the cluster running after this process exits (keep-on-failure): exit handlers are dropped and the
+   * sockets released so that `n3x attach <id>` can take over; `n3x stop <id>` removes it.
+   */
+  detach(): void {
+    for (const m of this.machines) m.detach();
+    for (const s of this.segments.values()) s.detach();
+    this.undoExit?.();
+    this.stopped = true;
+    this.writeDescriptor('kept');
+  }
+
+  /** Takes over a kept cluster from its descriptor (machines attached, not booted). */
+  static async attach(id: string): Promise<Cluster> {
+    const d = readDescriptor(id);
+    const c = new Cluster({ profile: d.profile, nodes: d.nodes, network: d.backend, name: d.name ?? undefined }, d.image, d.id);
+    c.startedAt = d.startedAt;
+    for (const s of d.segments) c.segments.set(s.hostName, attachedSegment(s));
+    for (const [name, macs] of Object.entries(d.macs)) c.macs.set(name, macs);
+    for (const m of d.machines) {
+      const machine = new Machine({ name: m.name, image: d.image, stateDir: m.stateDir, nics: (d.macs[m.name] ?? []).map((mac, j) => ({ id: `nic${j + 1}`, mac, backend: { type: 'user' } })) });
+      await machine.attach();
+      c.machines.push(machine);
+    }
+    c.undoExit = onExit(() => rmSync(c.stateDir, { recursive: true, force: true }));
+    c.writeDescriptor('running');
+    return c;
   }
 
   /** Stops every machine and removes segments and the state dir (idempotent). */
@@ -225,6 +256,49 @@ export class Cluster {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+export interface ClusterDescriptor {
+  id: string;
+  name: string | null;
+  state: 'starting' | 'running' | 'failed' | 'kept';
+  /** Process that owns the cluster (for a kept one: the process that detached it). */
+  pid: number;
+  profile: NetworkProfile;
+  nodes: NodeSpec[];
+  backend: BackendKind;
+  image: ImageFiles;
+  startedAt: string;
+  segments: SegmentInfo[];
+  macs: Record<string, string[]>;
+  machines: { name: string; stateDir: string }[];
+}
+
+export function readDescriptor(id: string): ClusterDescriptor {
+  const p = join(stateRoot(), id, 'cluster.json');
+  if (!/^[0-9a-f]{4}$/.test(id) || !existsSync(p)) throw new ConfigError('cluster', `no cluster '${id}' in ${stateRoot()}`, 'list running clusters with `npx n3x ls`');
+  return JSON.parse(readFileSync(p, 'utf8')) as ClusterDescriptor;
+}
+
+function attachedSegment(info: SegmentInfo): Segment {
+  return {
+    hostName: info.hostName,
+    nic: () => {
+      throw new Error('attached segments take no new NICs');
+    },
+    attach: async () => undefined,
+    destroy: async () => destroySegmentSync(info),
+    describe: () => info,
+    detach: () => undefined,
+  };
+}
+
+/** A run id whose state dir does not exist yet (two clusters never share one). */
+function unusedRunId(): string {
+  for (;;) {
+    const id = newRunId();
+    if (!existsSync(join(stateRoot(), id))) return id;
   }
 }
 

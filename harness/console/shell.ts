@@ -71,6 +71,11 @@ export class BackdoorShell {
     });
   }
 
+  /** Records the boot id when attaching to a backdoor that printed its ready line to someone else. */
+  markReady(bootId: string): void {
+    this.bootId = bootId;
+  }
+
   /** Resolves with the boot id once the backdoor prints its ready line. */
   waitReady(): Promise<string> {
     const id = findReady(this.idle);

@@ -7,7 +7,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { basename, dirname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { detectAccel, type Accel } from '../accel.js';
-import { BackdoorShell } from '../console/shell.js';
+import type { Socket } from 'node:net';
+import { BackdoorShell, connectUnix } from '../console/shell.js';
 import { SerialLog } from '../console/serial.js';
 import { CommandFailedError, ConfigError, InfraError, MachineDiedError, WaitTimeoutError, type ErrorContext } from '../errors.js';
 import { createBlankDisk, createOverlay } from '../images/disks.js';
@@ -21,6 +22,7 @@ import { onExit } from '../util/cleanup.js';
 import { privateDir } from '../util/paths.js';
 import { parseShow, unitProbeCommand, unitVerdict } from './units.js';
 import { freePort } from '../util/ports.js';
+import { alive as pidAlive } from '../images/cache.js';
 
 export interface MachineOptions {
   name: string;
@@ -69,6 +71,8 @@ export class Machine {
   private readonly opts: MachineOptions;
   private readonly log: Logger;
   private proc?: ResultPromise;
+  /** QEMU's pid while it runs (spawned here, or found by attach()). */
+  private pid?: number;
   private qmp?: QmpClient;
   private shell?: BackdoorShell;
   private dead = new AbortController();
@@ -102,11 +106,11 @@ export class Machine {
 
   /** Boots the machine (no-op when up) and waits for the backdoor. */
   async start(): Promise<void> {
-    if (this.proc) return;
+    if (this.pid) return;
     const t0 = Date.now();
     privateDir(this.stateDir);
     await this.prepareDisks();
-    for (const f of ['qmp.sock', 'shell.sock', 'out.sock', 'serial.sock', 'qemu.pid']) rmSync(this.path(f), { force: true });
+    for (const f of ['qmp.sock', 'shell.sock', 'out.sock', 'tty.sock', 'serial.sock', 'qemu.pid']) rmSync(this.path(f), { force: true });
     for (const fw of this.opts.forwards ?? []) if (!this.ports.has(fw.guestPort)) this.ports.set(fw.guestPort, fw.hostPort ?? (await freePort()));
     const mgmt: NicSpec = {
       id: 'mgmt',
@@ -130,6 +134,7 @@ export class Machine {
       qmpSocket: this.path('qmp.sock'),
       shellSocket: this.path('shell.sock'),
       outSocket: this.path('out.sock'),
+      ttySocket: this.path('tty.sock'),
       serialSocket: this.path('serial.sock'),
       serialLog: this.path('serial.log'),
       pidFile: this.path('qemu.pid'),
@@ -138,30 +143,17 @@ export class Machine {
     appendFileSync(this.path('serial.log'), `\n--- n3x: starting ${this.name} (${this.accel}) at ${new Date().toISOString()} ---\n`);
     this.dead = new AbortController();
     this.expectExit = false;
-    const proc = execa('qemu-system-x86_64', argv, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', reject: false, cleanup: true, buffer: true });
+    // Own process group and no pipes: a kept cluster's QEMU outlives this process (see detach()); our exit
+    // handler, not the terminal's Ctrl-C, decides when QEMU stops.
+    const proc = execa('qemu-system-x86_64', argv, { stdin: 'ignore', stdout: 'ignore', stderr: { file: this.path('qemu.stderr') }, reject: false, cleanup: false, detached: true });
     this.proc = proc;
-    const pid = proc.pid;
-    this.undoCleanup = onExit(() => {
-      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    });
-    this.exited = proc.then((r) => {
-      this.undoCleanup?.();
-      this.proc = undefined;
-      this.qmp?.close();
-      this.shell?.close();
-      if (!this.expectExit) {
-        const tail = this.serial.tail(15);
-        const panic = this.serial.tail(200).some((l) => /Kernel panic/.test(l));
-        const why = panic ? 'guest kernel panicked' : `QEMU exited unexpectedly (${r.exitCode ?? r.signal ?? '?'})`;
-        const stderr = String(r.stderr ?? '').trim();
-        this.dead.abort(new MachineDiedError(`${why}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`, this.context()));
-      }
-    });
+    this.pid = proc.pid;
+    this.watchExit(proc.then((r) => r.exitCode ?? r.signal ?? '?'));
     try {
       this.qmp = new QmpClient();
       this.shell = new BackdoorShell(this.path('shell.sock'), this.path('out.sock'), this.dead.signal);
       await Promise.all([this.qmp.connect(this.path('qmp.sock'), 10_000, this.dead.signal), this.shell.connect(10_000)]);
-      for (const s of ['qmp.sock', 'shell.sock', 'out.sock', 'serial.sock']) if (existsSync(this.path(s))) chmodSync(this.path(s), 0o600);
+      for (const s of ['qmp.sock', 'shell.sock', 'out.sock', 'tty.sock', 'serial.sock']) if (existsSync(this.path(s))) chmodSync(this.path(s), 0o600);
       await this.opts.afterSpawn?.(this);
       const bootMs = this.opts.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 120_000);
       const ready = await Promise.race([this.shell.waitReady(), sleep(bootMs).then(() => undefined)]);
@@ -178,6 +170,68 @@ export class Machine {
     }
   }
 
+  /** Arms the exit handler and the fail-fast path for a running QEMU (spawned or attached). */
+  private watchExit(exit: Promise<number | string>): void {
+    const pid = this.pid;
+    this.undoCleanup = onExit(() => {
+      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    });
+    this.exited = exit.then((code) => {
+      this.undoCleanup?.();
+      this.proc = undefined;
+      this.pid = undefined;
+      this.qmp?.close();
+      this.shell?.close();
+      if (!this.expectExit) {
+        const panic = this.serial.tail(200).some((l) => /Kernel panic/.test(l));
+        const why = panic ? 'guest kernel panicked' : `QEMU exited unexpectedly (${code})`;
+        const stderr = existsSync(this.path('qemu.stderr')) ? readFileSync(this.path('qemu.stderr'), 'utf8').trim() : '';
+        this.dead.abort(new MachineDiedError(`${why}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`, this.context()));
+      }
+    });
+  }
+
+  /**
+   * Takes over a QEMU started by another process (a kept cluster): connects QMP and the backdoor, and
+   * watches the pid. The other process must have detached first (sockets take one client).
+   */
+  async attach(): Promise<void> {
+    const pid = Number(existsSync(this.path('qemu.pid')) ? readFileSync(this.path('qemu.pid'), 'utf8').trim() : 0);
+    if (!pid || !pidAlive(pid)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x ls` cleans stale entries' }));
+    this.dead = new AbortController();
+    this.expectExit = false;
+    this.pid = pid;
+    this.qmp = new QmpClient();
+    this.shell = new BackdoorShell(this.path('shell.sock'), this.path('out.sock'), this.dead.signal);
+    await Promise.all([this.qmp.connect(this.path('qmp.sock'), 5000, this.dead.signal), this.shell.connect(5000)]);
+    this.shell.markReady((await this.shell.run('cat /proc/sys/kernel/random/boot_id', 10_000)).stdout.toString().trim());
+    const argv = existsSync(this.path('qemu.argv')) ? (JSON.parse(readFileSync(this.path('qemu.argv'), 'utf8')) as string[]) : [];
+    for (const m of argv.join(' ').matchAll(/hostfwd=tcp:127\.0\.0\.1:(\d+)-:(\d+)/g)) this.ports.set(Number(m[2]), Number(m[1]));
+    this.watchExit(
+      new Promise((resolve) => {
+        const t = setInterval(() => {
+          if (!pidAlive(pid)) {
+            clearInterval(t);
+            resolve('gone');
+          }
+        }, 500);
+        t.unref();
+      }),
+    );
+  }
+
+  /** Lets QEMU outlive this process: drops the exit handler and the sockets (another process may attach). */
+  detach(): void {
+    this.undoCleanup?.();
+    this.undoCleanup = undefined;
+    this.expectExit = true;
+    this.qmp?.close();
+    this.shell?.close();
+    this.proc?.unref?.();
+    this.pid = undefined;
+    this.proc = undefined;
+  }
+
   private async prepareDisks(): Promise<void> {
     if (!existsSync(this.path('root.qcow2'))) await createOverlay(this.opts.image.disk, this.path('root.qcow2'));
     for (const [i, d] of (this.opts.disks ?? []).entries()) {
@@ -187,7 +241,7 @@ export class Machine {
 
   /** True while QEMU runs and the backdoor has answered since the last boot. */
   isUp(): boolean {
-    return !!this.proc && !!this.shell?.bootId;
+    return !!this.pid && !!this.shell?.bootId;
   }
 
   /** Boot id of the running guest (changes on every boot). */
@@ -197,7 +251,7 @@ export class Machine {
 
   /** Powers off cleanly (systemctl poweroff) and waits for QEMU to exit. */
   async shutdown(opts: TimeoutOpt = {}): Promise<void> {
-    if (!this.proc) return;
+    if (!this.pid) return;
     this.expectExit = true;
     this.shell?.run('systemctl poweroff --no-block', 5000).catch(() => undefined);
     await this.waitForShutdown({ timeout: opts.timeout ?? 90 });
@@ -210,7 +264,7 @@ export class Machine {
 
   /** Reboots the guest (systemctl reboot); the same disks come back on a fresh boot. */
   async reboot(): Promise<void> {
-    if (!this.proc) throw new InfraError('reboot: machine is not running', { machine: this.name, hint: 'call start() first' });
+    if (!this.pid) throw new InfraError('reboot: machine is not running', { machine: this.name, hint: 'call start() first' });
     this.expectExit = true; // QEMU runs with -no-reboot: the guest's reboot ends the process, we start it again
     this.shell?.run('systemctl reboot --no-block', 5000).catch(() => undefined);
     await this.waitForShutdown({ timeout: 90 });
@@ -219,7 +273,7 @@ export class Machine {
 
   /** Waits until QEMU has exited (after a guest-initiated poweroff). */
   async waitForShutdown(opts: TimeoutOpt = {}): Promise<void> {
-    if (!this.exited || !this.proc) return;
+    if (!this.exited || !this.pid) return;
     this.expectExit = true;
     const ms = (opts.timeout ?? 900) * 1000;
     const ok = await Promise.race([this.exited.then(() => true), sleep(ms).then(() => false)]);
@@ -229,21 +283,21 @@ export class Machine {
   /** Stops QEMU immediately (SIGKILL) and waits for it to be gone. */
   async kill(): Promise<void> {
     this.expectExit = true;
-    const p = this.proc;
-    if (p?.pid) {
+    if (this.pid) {
       try {
-        process.kill(p.pid, 'SIGKILL');
+        process.kill(this.pid, 'SIGKILL');
       } catch {
         /* gone */
       }
+      await this.exited;
     }
-    await this.exited;
     this.proc = undefined;
+    this.pid = undefined;
   }
 
   /** Runs a command; returns status and output. Throws only on deadline or a dead machine. */
   async execute(command: string, opts: TimeoutOpt = {}): Promise<ExecResult> {
-    if (!this.shell || !this.proc) throw new InfraError('machine is not running', this.context({ command, hint: 'call start() first' }));
+    if (!this.shell || !this.pid) throw new InfraError('machine is not running', this.context({ command, hint: 'call start() first' }));
     const timeoutMs = opts.timeout !== undefined ? opts.timeout * 1000 : (this.opts.commandTimeoutMs ?? 300_000);
     const r = await this.shell.run(command, timeoutMs);
     appendFileSync(this.path('commands.log'), `$ ${command}\n# status ${r.status}${r.timedOut ? ' (timed out, interrupted)' : ''} in ${r.elapsedMs} ms\n`);
@@ -408,6 +462,26 @@ export class Machine {
       writeFileSync(target, r.raw);
     }
     return target;
+  }
+
+  /**
+   * Starts an interactive root login shell on the guest's second console (/dev/hvc1) and returns the
+   * host-side socket of that terminal (for the REPL's `.shell`). Closing it stops the shell.
+   */
+  async openTerminal(size: { rows: number; cols: number } = { rows: 40, cols: 120 }, term = 'xterm-256color'): Promise<Socket> {
+    const sock = await connectUnix(this.path('tty.sock'), 5000, this.dead.signal);
+    await this.succeed(
+      'systemctl stop n3x-tty.service 2>/dev/null; systemctl reset-failed n3x-tty.service 2>/dev/null; true',
+      `stty -F /dev/hvc1 sane rows ${size.rows} cols ${size.cols}`,
+      `systemd-run --unit=n3x-tty -p TTYPath=/dev/hvc1 -p StandardInput=tty-force -p StandardOutput=tty -p StandardError=tty -p TTYReset=yes -E TERM=${term.replace(/[^A-Za-z0-9_.-]/g, '')} -E HOME=/root --working-directory=/root /bin/bash -l`,
+    );
+    sock.once('close', () => void this.execute('systemctl stop n3x-tty.service', { timeout: 10 }).catch(() => undefined));
+    return sock;
+  }
+
+  /** Connects to the live serial console (ttyS0) socket. */
+  openSerial(): Promise<Socket> {
+    return connectUnix(this.path('serial.sock'), 5000, this.dead.signal);
   }
 
   /** Sends a human monitor (HMP) command through QMP; returns its output. */

@@ -18,6 +18,23 @@ export interface Segment {
   /** Called after QEMU started, for each NIC on this segment. */
   attach(port: string): Promise<void>;
   destroy(): Promise<void>;
+  /** What another process needs to remove this segment (n3x stop). */
+  describe(): SegmentInfo;
+  /** Stops removing the segment at process exit (the cluster is kept running). */
+  detach(): void;
+}
+
+export interface SegmentInfo {
+  hostName: string;
+  kind: BackendKind;
+  /** vde_switch pid. */
+  pid?: number;
+}
+
+/** Removes a segment described by another process (bridge deleted, switch stopped). */
+export function destroySegmentSync(s: SegmentInfo): void {
+  if (s.kind === 'bridge') deleteLinkSync(s.hostName);
+  else if (s.pid) stopVdeSwitch({ pid: s.pid, sockDir: '' });
 }
 
 export interface NetworkBackend {
@@ -46,6 +63,8 @@ export const bridgeBackend: NetworkBackend = {
         await deleteLink(hostName);
         undo();
       },
+      describe: () => ({ hostName, kind: 'bridge' }),
+      detach: () => undo(),
     };
   },
 };
@@ -63,6 +82,8 @@ export const vdeBackend: NetworkBackend = {
         stopVdeSwitch(sw);
         undo();
       },
+      describe: () => ({ hostName, kind: 'vde', pid: sw.pid }),
+      detach: () => undo(),
     };
   },
 };

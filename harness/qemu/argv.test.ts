@@ -4,7 +4,7 @@ import { buildQemuArgv, kernelAppend, type QemuSpec } from './argv.js';
 const base: QemuSpec = {
   name: 'n1', accel: 'tcg', memoryMiB: 1024, cpus: 1, kernel: '/k', initrd: '/i', append: 'x',
   disks: [{ path: '/s/root.qcow2', serial: 'root' }], nics: [],
-  qmpSocket: '/s/qmp.sock', shellSocket: '/s/shell.sock', outSocket: '/s/out.sock', serialSocket: '/s/serial.sock', serialLog: '/s/serial.log', pidFile: '/s/pid',
+  qmpSocket: '/s/qmp.sock', shellSocket: '/s/shell.sock', outSocket: '/s/out.sock', ttySocket: '/s/tty.sock', serialSocket: '/s/serial.sock', serialLog: '/s/serial.log', pidFile: '/s/pid',
 };
 const after = (a: string[], flag: string) => a.flatMap((v, i) => (a[i - 1] === flag ? [v] : []));
 

@@ -40,6 +40,8 @@ export interface QemuSpec {
   shellSocket: string;
   /** Guest → host output (virtserialport n3x.out): throttled, never dropped. */
   outSocket: string;
+  /** Interactive terminal (virtconsole /dev/hvc1) for `.shell` in the REPL. */
+  ttySocket: string;
   serialSocket: string;
   serialLog: string;
   pidFile: string;
@@ -71,6 +73,8 @@ export function buildQemuArgv(s: QemuSpec): string[] {
     '-device', 'virtconsole,chardev=shell,id=hvc0,bus=vser0.0,nr=0',
     '-chardev', `socket,id=out,path=${s.outSocket},server=on,wait=off`,
     '-device', 'virtserialport,chardev=out,id=n3xout,name=n3x.out,bus=vser0.0,nr=1',
+    '-chardev', `socket,id=tty,path=${s.ttySocket},server=on,wait=off`,
+    '-device', 'virtconsole,chardev=tty,id=hvc1,name=n3x.tty,bus=vser0.0,nr=2',
     '-device', 'virtio-rng-pci,bus=pcie.0,addr=0x4',
   ];
   s.disks.forEach((d, i) => {

@@ -22,16 +22,23 @@ type Opts = ClusterOptions & { units?: string[] };
  */
 export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle {
   let c: Cluster | undefined;
+  let failed = false;
   let opts: Opts | undefined = typeof options === 'function' ? undefined : options;
   beforeAll(async () => {
     opts ??= await (options as () => Promise<Opts>)();
     c = await startCluster(opts);
   });
   afterAll(async () => {
+    if (c && failed && process.env.N3X_KEEP === '1') {
+      c.detach();
+      console.error(`\nn3x: kept cluster ${c.id} running after a failure (N3X_KEEP=1): npx n3x attach ${c.id}   (remove it: npx n3x stop ${c.id})\n`);
+      return;
+    }
     await c?.stop();
   });
   beforeEach((ctx) => {
     onTestFailed(async () => {
+      failed = true;
       if (!c) return;
       const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units);
       console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
