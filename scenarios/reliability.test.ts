@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../harness/index.js';
-import { ping } from './lib/net.js';
 
 const n3xLinks = (): string[] =>
   execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => !!n && n.startsWith('n3x'));
@@ -25,7 +24,7 @@ const processesMentioning = (path: string): string[] => {
 async function interrupt(signal: 'SIGINT' | 'SIGTERM', when: 'STARTING' | 'READY', backend: 'bridge' | 'vde') {
   const root = mkdtempSync(join(tmpdir(), 'n3x-int-'));
   const linksBefore = n3xLinks();
-  const child = execa('npx', ['tsx', 'fixtures/reliability/child.ts', 'simple', '1', backend], { env: { N3X_STATE_DIR: root }, reject: false, buffer: false, stdout: 'pipe' });
+  const child = execa(process.execPath, ['--import', 'tsx', 'fixtures/reliability/child.ts', 'simple', '1', backend], { env: { N3X_STATE_DIR: root }, reject: false, buffer: false, stdout: 'pipe' });
   let sawReady = false;
   await new Promise<void>((resolve) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -75,7 +74,7 @@ describe.sequential('isolation: two clusters at once', () => {
       const macA = (await a.machine('n100-2').succeed('cat /sys/class/net/eth1/address')).trim();
       const macB = (await b.machine('n100-2').succeed('cat /sys/class/net/eth1/address')).trim();
       expect(macA).not.toBe(macB);
-      expect((await ping(b.machine('n100-1'), '192.168.1.2', { count: 2 })).received).toBe(2);
+      await b.machine('n100-1').waitUntilSucceeds('ping -c1 -W2 192.168.1.2', { timeout: 30_000 });
       expect((await b.machine('n100-1').succeed('ip neigh show 192.168.1.2')).includes(macB)).toBe(true);
       expect((await a.machine('n100-1').succeed('ping -c1 -W2 192.168.1.2 >/dev/null; ip neigh show 192.168.1.2')).includes(macA)).toBe(true);
       for (const c of [a, b]) {
