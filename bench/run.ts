@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: JSON on stdout (logs on stderr). Measures boot-to-ready (1 VM), succeed('true') round trips,
- * image build cold and cache hit, and 3-node cold boot to all-ready. `--skip-cold-build` skips the ~90 s build.
+ * image build cold and cache hit, 3-node cold boot to all-ready, and cold boot + etcd formation vs snapshot
+ * restore of the same 3-node cluster. `--skip-cold-build` skips the ~90 s build.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { ensureImage, type ImageFiles } from '../harness/images/cache.js';
 import { Machine } from '../harness/machine/machine.js';
 import { startCluster } from '../harness/cluster/cluster.js';
 import { stateRoot } from '../harness/util/paths.js';
+import { ETCD_FORMED } from '../scenarios/lib/etcd.js';
 
 const args = new Set(process.argv.slice(2));
 const quantile = (xs: number[], q: number) => {
@@ -65,6 +67,38 @@ results.imageCacheHitMs = hitMs;
   const [c, ms] = await timeIt(() => startCluster({ profile: 'vlans', nodes: 3 }));
   results.threeNodeVlans = { coldBootToAllReadyMs: ms, perMachineMs: Object.fromEntries(c.machines.map((m) => [m.name, m.lastBootMs])) };
   await c.stop();
+}
+
+// Snapshots, same run: cold boot + etcd formation vs restoring the formed cluster (throwaway snapshot cache).
+{
+  const saved = process.env.N3X_SNAPSHOT_DIR;
+  const tmp = mkdtempSync(join(tmpdir(), 'n3x-bench-snap-'));
+  process.env.N3X_SNAPSHOT_DIR = tmp;
+  try {
+    const opts = { profile: 'vlans', nodes: 3, snapshot: ETCD_FORMED } as const;
+    const tCold = performance.now();
+    const cold = await startCluster({ ...opts, snapshot: undefined });
+    await ETCD_FORMED.setup!(cold);
+    const coldMs = Math.round(performance.now() - tCold);
+    await cold.stop();
+    // Build the cached snapshot (boot + form + save), then restore it three times.
+    const first = await startCluster(opts);
+    await first.stop();
+    const restores: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [c, ms] = await timeIt(() => startCluster(opts));
+      if (!c.restoredFrom) throw new Error('bench: expected a restore');
+      restores.push(ms);
+      results.snapshotRestoreInnerMs = c.restoredFrom.ms;
+      await c.stop();
+    }
+    const restoreMs = quantile(restores, 0.5);
+    results.snapshots = { coldBootAndFormMs: coldMs, restoreMs: restores, restoreMedianMs: restoreMs, speedup: Number((coldMs / restoreMs).toFixed(1)) };
+  } finally {
+    if (saved === undefined) delete process.env.N3X_SNAPSHOT_DIR;
+    else process.env.N3X_SNAPSHOT_DIR = saved;
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 const json = JSON.stringify(results, null, 2);

@@ -1,6 +1,7 @@
 /** n3x harness public API: scenario files import from here. */
 export { Machine, type MachineOptions, type ExecResult, type TimeoutOpt } from './machine/machine.js';
-export { Cluster, startCluster, type ClusterOptions, type NodeSpec } from './cluster/cluster.js';
+export { Cluster, startCluster, snapshotsOff, type ClusterOptions, type NodeSpec, type SnapshotSpec } from './cluster/cluster.js';
+export { listSnapshots, pruneSnapshots, snapshotCacheDir, type SnapshotMeta } from './cluster/snapshot.js';
 export { ensureImage, validateImage, listImages, pruneImages, cacheRoot, type ImageFiles } from './images/cache.js';
 export { debianRecipe, recipeHash, type Recipe } from './images/recipe.js';
 export { detectAccel, chooseAccel, type Accel } from './accel.js';

@@ -11,7 +11,7 @@ const profiles = (process.env.N3X_ETCD_PROFILES ?? 'vlans,bonding-vlans').split(
 
 describe.each(profiles)('etcd-ha on %s', (profile) => {
   describe.sequential('3 members', () => {
-    const h = useCluster({ profile, nodes: 3, units: ETCD_UNITS });
+    const h = useCluster({ profile, nodes: 3, units: ETCD_UNITS, snapshot: 'booted' });
 
     it('forms: every member healthy, three members, one agreed leader', async () => {
       await startEtcd(h.cluster);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { netemProfiles, type Machine } from '../harness/index.js';
 import { useCluster } from '../harness/testing/vitest.js';
-import { ETCD_UNITS, etcdctl, leader, startEtcd } from './lib/etcd.js';
+import { ETCD_FORMED, ETCD_UNITS, etcdctl, leader, waitHealthy } from './lib/etcd.js';
 import { ping } from './lib/net.js';
 
 /** Times n sequential etcd writes from one member; returns per-write ms and the failures. */
@@ -26,12 +26,12 @@ async function retransmits(m: Machine): Promise<number> {
 }
 
 describe.sequential('netem-resilience: etcd on vlans under constrained links', () => {
-  const h = useCluster({ profile: 'vlans', nodes: 3, units: ETCD_UNITS });
+  const h = useCluster({ profile: 'vlans', nodes: 3, units: ETCD_UNITS, snapshot: ETCD_FORMED });
   let baseline = 0;
   let baselineMax = 0;
 
   it('baseline: healthy cluster and write latency', async () => {
-    await startEtcd(h.cluster);
+    await Promise.all(h.cluster.machines.map((m) => waitHealthy(m)));
     const b = await writeBatch(h.m('n100-1'), 10, 'base');
     expect(b.failed).toBe(0);
     baseline = median(b.ms);

@@ -8,7 +8,7 @@ const activeSlave = async (m: { succeed(c: string): Promise<string> }) =>
   /Currently Active Slave: (\S+)/.exec(await m.succeed('cat /proc/net/bonding/bond0'))?.[1];
 
 describe.sequential('network-bonding-vlans: 3 nodes, bond0 + VLANs', () => {
-  const h = useCluster({ profile: 'bonding-vlans', nodes: 3 });
+  const h = useCluster({ profile: 'bonding-vlans', nodes: 3, snapshot: 'booted' });
   reachabilityTests(h);
 
   it('bond0 is active-backup over eth1 and eth2 with VLANs 200 and 100 on top', async () => {

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { detectAccel } from '../accel.js';
 import { N3xError } from '../errors.js';
 import { ensureImage, listImages, pruneImages } from '../images/cache.js';
+import { age, listSnapshots, pruneSnapshots, snapshotCacheDir } from '../cluster/snapshot.js';
 import { chooseMainJob } from './mainjob.js';
 import { doctor } from './doctor.js';
 import { fetchK3s } from '../k3s/fetch.js';
@@ -57,6 +58,24 @@ images
   .action((o: { all?: boolean }) => {
     const gone = pruneImages(o);
     console.log(gone.length ? `removed ${gone.join(', ')}` : 'nothing to prune');
+  });
+
+const snapshots = program.command('snapshots').description('list and prune cached whole-cluster snapshots');
+snapshots
+  .command('list')
+  .description('list cached snapshots (name, key, age, size)')
+  .action(() => {
+    const l = listSnapshots();
+    if (!l.length) console.log(`no cached snapshots in ${snapshotCacheDir()}`);
+    for (const s of l) console.log(`${s.name}  ${s.key}  ${age(s.createdAt)}  ${(s.bytes / 1e6).toFixed(0)} MB  ${s.dir}`);
+  });
+snapshots
+  .command('prune')
+  .description('remove cached snapshots (all, or older than --older-than hours)')
+  .option('--older-than <hours>', 'only snapshots older than this many hours', '0')
+  .action((o: { olderThan: string }) => {
+    const gone = pruneSnapshots(Number(o.olderThan) * 3600_000);
+    console.log(gone.length ? `removed ${gone.length} snapshot(s)` : 'nothing to prune');
   });
 
 images

@@ -2,10 +2,11 @@
  * A cluster: machines on the segments of a network profile. startCluster() creates segments, boots every
  * machine in parallel and configures the guest data plane; dispose/stop() removes everything again.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import { detectAccel } from '../accel.js';
-import { ConfigError, N3xError } from '../errors.js';
+import { ConfigError, InfraError, N3xError } from '../errors.js';
 import { ensureImage, validateImage, type ImageFiles } from '../images/cache.js';
 import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
@@ -16,6 +17,7 @@ import { getProfile } from '../../profiles/index.js';
 import { onExit } from '../util/cleanup.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
+import { age, checkSnapshot, hashFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
 
 const log = logger('cluster');
 
@@ -48,6 +50,20 @@ export interface ClusterOptions {
   bootTimeoutMs?: number;
   /** Label for logs and `n3x ls`. */
   name?: string;
+  /**
+   * Start from a cached whole-cluster snapshot of this state when one matches (restore in seconds);
+   * otherwise boot, run `setup`, and save the snapshot for the next run. N3X_SNAPSHOTS=off always boots.
+   */
+  snapshot?: string | SnapshotSpec;
+}
+
+export interface SnapshotSpec {
+  /** Name of the state, e.g. 'booted' or 'etcd-formed'. */
+  name: string;
+  /** Brings a freshly booted cluster into that state; runs only when no snapshot matches. */
+  setup?: (c: Cluster) => Promise<void>;
+  /** Bump to invalidate snapshots when code the setup calls changes (its own source is hashed already). */
+  version?: string;
 }
 
 export function normalizeNodes(nodes: ClusterOptions['nodes']): NodeSpec[] {
@@ -83,6 +99,11 @@ export class Cluster {
   private undoExit?: () => void;
   private stopped = false;
   private readonly macs = new Map<string, string[]>();
+  /** Seed of the data NICs' MACs (the run id, or the id of the run a snapshot was saved from). */
+  private macSeed: string;
+  private prepared = false;
+  /** Set when this cluster came from a snapshot: its name and when it was saved. */
+  restoredFrom?: { name: string; createdAt: string; ms: number };
 
   private constructor(readonly opts: ClusterOptions, private readonly image: ImageFiles, id?: string) {
     this.profile = getProfile(opts.profile);
@@ -90,6 +111,7 @@ export class Cluster {
     this.id = id ?? unusedRunId();
     this.stateDir = privateDir(join(stateRoot(), this.id));
     this.backend = chooseBackend(opts.network).kind;
+    this.macSeed = this.id;
   }
 
   /** Validates options and resolves the image; nothing is started. */
@@ -118,8 +140,10 @@ export class Cluster {
     return addressOf(this.profile, this.nodes.findIndex((n) => n.name === name) + 1, net);
   }
 
-  /** Creates segments and machines, boots all in parallel, configures networks. */
-  async startAll(): Promise<void> {
+  /** Creates the segments and the machine objects (nothing boots yet). Idempotent. */
+  private async prepare(): Promise<void> {
+    if (this.prepared) return;
+    this.prepared = true;
     const kind = this.backend;
     const b = backendFor(kind);
     const accel = detectAccel();
@@ -134,7 +158,7 @@ export class Cluster {
     for (const [i, node] of this.nodes.entries()) {
       const nics: NicSpec[] = this.profile.nics.map((seg, j) => ({
         id: `nic${j + 1}`,
-        mac: macFor(this.id, i + 1, j + 1),
+        mac: macFor(this.macSeed, i + 1, j + 1),
         backend: this.segments.get(seg)!.nic(`n3x${this.id}n${i + 1}e${j + 1}`),
       }));
       this.macs.set(node.name, nics.map((n) => n.mac));
@@ -161,6 +185,11 @@ export class Cluster {
         }),
       );
     }
+  }
+
+  /** Creates segments and machines, boots all in parallel, configures networks. */
+  async startAll(): Promise<void> {
+    await this.prepare();
     const t0 = Date.now();
     const results = await Promise.allSettled(this.machines.map((m) => m.start()));
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
@@ -171,6 +200,147 @@ export class Cluster {
     this.bootMs = Date.now() - t0;
     this.writeDescriptor('running');
     log.info(`cluster ${this.id}: all ${this.machines.length} machines ready in ${(this.bootMs / 1000).toFixed(1)} s`);
+  }
+
+  /** What shapes the guests' state: the inputs a snapshot key is made of. */
+  snapshotInputs(spec: SnapshotSpec): Record<string, unknown> {
+    const fileId = (p: string) => {
+      const st = statSync(p);
+      return { path: p, size: st.size, mtimeMs: Math.round(st.mtimeMs) };
+    };
+    const all = this.nodes.map((n, i) => ({ name: n.name, index: i + 1 }));
+    return {
+      name: spec.name,
+      setup: spec.setup ? createHash('sha256').update(spec.setup.toString()).digest('hex').slice(0, 16) : null,
+      version: spec.version ?? null,
+      image: this.image.id === 'custom' ? [fileId(this.image.disk), fileId(this.image.kernel), fileId(this.image.initrd)] : this.image.id,
+      profile: { name: this.profile.name, segments: this.profile.segments, nics: this.profile.nics, scripts: all.map((n) => guestNetworkScript(this.profile, n, all)) },
+      nodes: this.nodes.map((n) => ({
+        name: n.name,
+        memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
+        cpus: n.cpus ?? this.opts.cpus ?? 1,
+        disks: n.disks ?? this.opts.disks ?? [],
+      })),
+      layers: (this.opts.layers ?? []).map((l) => ({ serial: l.serial, ...fileId(l.path) })),
+      accel: detectAccel().accel,
+      qemu: qemuVersion(),
+    };
+  }
+
+  /**
+   * Saves every machine's memory, devices and disks as snapshot `name` at one consistent cut: all machines
+   * are paused together, saved, and resumed together (guest clocks set to the host's). Returns the meta.
+   */
+  async snapshot(name: string, opts: { dir?: string; inputs?: Record<string, unknown> } = {}): Promise<SnapshotMeta> {
+    const dir = opts.dir ?? join(this.stateDir, 'snapshots', name);
+    const inputs = opts.inputs ?? this.snapshotInputs({ name });
+    const down = this.machines.filter((m) => !m.isUp()).map((m) => m.name);
+    if (down.length) throw new InfraError(`snapshot ${name}: ${down.join(', ')} not running`, { hint: 'start() every machine before taking a snapshot' });
+    const tmp = privateDir(`${dir}.tmp-${process.pid}-${this.id}`);
+    const t0 = Date.now();
+    try {
+      // Dropping the page cache first keeps the saved memory small (the guest re-reads from the image).
+      await Promise.all(this.machines.map((m) => m.succeed('sync; echo 3 > /proc/sys/vm/drop_caches')));
+      await Promise.all(this.machines.map((m) => m.pause()));
+      let entries: SnapshotMeta['machines'];
+      try {
+        entries = await Promise.all(
+          this.machines.map(async (m) => {
+            privateDir(join(tmp, m.name));
+            const state = join(m.name, 'state');
+            await m.saveState(join(tmp, state));
+            const disks = m.diskFiles().map((f) => {
+              const rel = join(m.name, basename(f));
+              copyFileSync(f, join(tmp, rel));
+              return { file: rel, size: statSync(join(tmp, rel)).size };
+            });
+            return { name: m.name, state: { file: state, size: statSync(join(tmp, state)).size }, disks };
+          }),
+        );
+      } finally {
+        await Promise.all(this.machines.map((m) => m.resume()));
+      }
+      for (const e of entries) e.state.sha256 = await hashFile(join(tmp, e.state.file));
+      const meta: SnapshotMeta = { format: SNAPSHOT_FORMAT, name, key: snapshotKey(inputs), inputs, createdAt: new Date().toISOString(), macSeed: this.macSeed, machines: entries };
+      writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2), { mode: 0o600 });
+      if (opts.dir && existsSync(join(dir, 'meta.json'))) rmSync(tmp, { recursive: true, force: true }); // another run saved it first
+      else {
+        rmSync(dir, { recursive: true, force: true });
+        privateDir(join(dir, '..'));
+        renameSync(tmp, dir);
+      }
+      const mb = entries.reduce((a, e) => a + e.state.size + e.disks.reduce((b, d) => b + d.size, 0), 0) / 1e6;
+      log.info(`cluster ${this.id}: snapshot ${name} saved (${this.machines.length} machines, ${mb.toFixed(0)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return meta;
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Puts every machine back into snapshot `name` taken earlier in this run (memory, devices, disks). */
+  async restore(name: string): Promise<void> {
+    const dir = join(this.stateDir, 'snapshots', name);
+    const inputs = this.snapshotInputs({ name });
+    const check = checkSnapshot(dir, { key: snapshotKey(inputs), machines: this.machines.map((m) => m.name), inputs });
+    if (!('meta' in check)) throw new InfraError(`cannot restore snapshot ${name}: ${check.reason}`, { hint: 'take it first with cluster.snapshot(name)' });
+    await this.restoreFrom(dir, check.meta);
+  }
+
+  private async restoreFrom(dir: string, meta: SnapshotMeta): Promise<void> {
+    const t0 = Date.now();
+    try {
+      await Promise.all(this.machines.map((m) => m.kill()));
+      const saved = new Map(meta.machines.map((e) => [e.name, e]));
+      for (const m of this.machines) m.diskFiles().forEach((f, i) => copyFileSync(join(dir, saved.get(m.name)!.disks[i].file), f));
+      await Promise.all(
+        this.machines.map(async (m) => {
+          const e = saved.get(m.name)!;
+          const file = join(dir, e.state.file);
+          const [, sum] = await Promise.all([m.loadState(file), e.state.sha256 ? hashFile(file) : undefined]);
+          if (e.state.sha256 && sum !== e.state.sha256) throw new InfraError(`snapshot ${meta.name}: ${e.state.file} does not match its checksum (corrupt)`, { machine: m.name, hint: `delete ${dir} (it is rebuilt on the next run)` });
+        }),
+      );
+      await Promise.all(this.machines.map((m) => m.resume()));
+    } catch (e) {
+      await Promise.all(this.machines.map((m) => m.kill()));
+      throw e;
+    }
+    this.restoredFrom = { name: meta.name, createdAt: meta.createdAt, ms: Date.now() - t0 };
+    this.writeDescriptor('running');
+    log.info(`cluster ${this.id}: restored ${meta.name} (${age(meta.createdAt)}) in ${(this.restoredFrom.ms / 1000).toFixed(1)} s`);
+  }
+
+  /**
+   * Starts from the cached snapshot of `spec` when one matches; otherwise boots (from the cached 'booted'
+   * state when a setup follows), runs the setup and saves the snapshot. A corrupt or mismatched snapshot
+   * is rejected with a warning, deleted, and the cluster boots cold.
+   */
+  async startFromSnapshot(spec: SnapshotSpec): Promise<'restored' | 'built'> {
+    const inputs = this.snapshotInputs(spec);
+    const key = snapshotKey(inputs);
+    const dir = join(snapshotCacheDir(), `${spec.name}-${key}`);
+    const check = checkSnapshot(dir, { key, machines: this.nodes.map((n) => n.name), inputs });
+    if ('meta' in check) {
+      this.macSeed = check.meta.macSeed;
+      await this.prepare();
+      try {
+        await this.restoreFrom(dir, check.meta);
+        return 'restored';
+      } catch (e) {
+        log.warn(`snapshot ${spec.name} rejected: ${(e as Error).message.split('\n')[0]}; deleting it and booting cold`);
+        rmSync(dir, { recursive: true, force: true });
+        for (const m of this.machines) for (const f of m.diskFiles()) rmSync(f, { force: true });
+      }
+    } else if (!check.missing) {
+      log.warn(`snapshot ${spec.name} rejected: ${check.reason}; deleting it and booting cold`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (spec.setup && !this.prepared) await this.startFromSnapshot({ name: 'booted' });
+    else await this.startAll();
+    await spec.setup?.(this);
+    await this.snapshot(spec.name, { dir, inputs });
+    return 'built';
   }
 
   /** Wall-clock ms of the parallel boot (spawn to every machine configured). */
@@ -305,11 +475,21 @@ function unusedRunId(): string {
 /** Creates and boots a cluster; on a failed boot everything is torn down before the error is thrown. */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const c = await Cluster.create(opts);
+  const spec = typeof opts.snapshot === 'string' ? { name: opts.snapshot } : opts.snapshot;
   try {
-    await c.startAll();
+    if (spec && !snapshotsOff()) await c.startFromSnapshot(spec);
+    else {
+      await c.startAll();
+      await spec?.setup?.(c);
+    }
   } catch (e) {
     await c.stop();
     throw e;
   }
   return c;
+}
+
+/** N3X_SNAPSHOTS=off (or 0/false): every cluster boots cold, even when a scenario asks for a snapshot. */
+export function snapshotsOff(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(off|0|false|no)$/i.test(env.N3X_SNAPSHOTS ?? '');
 }

@@ -24,6 +24,8 @@ import { parseShow, unitProbeCommand, unitVerdict } from './units.js';
 import { freePort } from '../util/ports.js';
 import { alive as pidAlive } from '../images/cache.js';
 
+const shellQuote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+
 export interface MachineOptions {
   name: string;
   image: ImageFiles;
@@ -108,6 +110,76 @@ export class Machine {
   async start(): Promise<void> {
     if (this.pid) return;
     const t0 = Date.now();
+    await this.spawn([]);
+    try {
+      const bootMs = this.opts.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 120_000);
+      const ready = await Promise.race([this.shell!.waitReady(), sleep(bootMs).then(() => undefined)]);
+      if (!ready) throw new WaitTimeoutError(`backdoor not ready within ${bootMs / 1000} s of boot`, this.context({ hint: 'check the serial log for a stuck unit; raise bootTimeoutMs for slow hosts' }));
+      this.lastBootMs = Date.now() - t0;
+      this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.accel})`);
+      // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
+      if (this.ports.size) await this.succeed('ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up');
+      await this.opts.afterBoot?.(this);
+    } catch (e) {
+      throw await this.failStart(e);
+    }
+  }
+
+  /**
+   * Starts QEMU paused and loads a state saved by saveState() (memory and devices; the disks must already
+   * be in the state dir). The machine stays paused until resume().
+   */
+  async loadState(stateFile: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.pid) throw new InfraError('loadState: machine is running', this.context({ hint: 'kill() it first' }));
+    await this.spawn(['-S', '-incoming', 'defer']);
+    try {
+      await this.qmp!.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(stateFile)}` });
+      await this.waitMigration(opts.timeoutMs ?? 60_000, 'loading');
+    } catch (e) {
+      throw await this.failStart(e);
+    }
+  }
+
+  /** Freezes the guest's CPUs (QMP stop); resume() continues. */
+  async pause(): Promise<void> {
+    await this.qmpCommand('stop');
+  }
+
+  /**
+   * Writes the paused machine's memory and device state to `stateFile` (a QEMU migration stream); disks are
+   * flushed when it returns, so the state dir's qcow2 files can be copied as the matching disk state.
+   */
+  async saveState(stateFile: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+    await this.qmpCommand('migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
+    await this.qmpCommand('migrate', { uri: `exec:cat > ${shellQuote(stateFile)}` });
+    await this.waitMigration(opts.timeoutMs ?? 120_000, 'saving');
+  }
+
+  /**
+   * Continues a paused (or just loaded) machine, then reconnects to its backdoor and sets the guest clock
+   * to the host's time (a saved state wakes up with the clock of the moment it was saved).
+   */
+  async resume(): Promise<void> {
+    await this.qmpCommand('cont');
+    const shell = this.shell!;
+    if (!shell.bootId) shell.markReady((await shell.run('cat /proc/sys/kernel/random/boot_id', 30_000)).stdout.toString().trim());
+    await this.succeed(`date -u -s @${(Date.now() / 1000).toFixed(3)} >/dev/null`);
+  }
+
+  private async waitMigration(timeoutMs: number, what: string): Promise<void> {
+    await retryUntil(
+      async () => {
+        const r = await this.qmpCommand<{ status?: string; 'error-desc'?: string }>('query-migrate');
+        if (r.status === 'completed') return;
+        if (r.status === 'failed' || r.status === 'cancelled') throw new InfraError(`${what} machine state failed: ${r['error-desc'] ?? r.status}`, this.context({ hint: 'the snapshot may be corrupt or from another QEMU/configuration; delete it to rebuild' }));
+        throw new NotYet(`migration ${r.status ?? 'not started'}`);
+      },
+      { timeoutMs, what: `${what} machine state`, intervalMs: 20, maxIntervalMs: 100, context: () => this.context(), signal: this.dead.signal },
+    );
+  }
+
+  /** Spawns QEMU (own process group), connects QMP and the backdoor sockets, runs afterSpawn. */
+  private async spawn(extraArgv: string[]): Promise<void> {
     privateDir(this.stateDir);
     await this.prepareDisks();
     for (const f of ['qmp.sock', 'shell.sock', 'out.sock', 'tty.sock', 'serial.sock', 'qemu.pid']) rmSync(this.path(f), { force: true });
@@ -117,30 +189,33 @@ export class Machine {
       mac: '52:54:00:00:00:01',
       backend: { type: 'user', hostfwd: [...this.ports].map(([guestPort, hostPort]) => ({ guestPort, hostPort })) },
     };
-    const argv = buildQemuArgv({
-      name: this.name,
-      accel: this.accel,
-      memoryMiB: this.opts.memoryMiB ?? 1024,
-      cpus: this.opts.cpus ?? 1,
-      kernel: this.opts.image.kernel,
-      initrd: this.opts.image.initrd,
-      append: kernelAppend(this.name, this.opts.kernelArgs),
-      disks: [
-        { path: this.path('root.qcow2'), serial: 'root' },
-        ...(this.opts.disks ?? []).map((_, i) => ({ path: this.path(`data${i}.qcow2`), serial: `data${i}` })),
-        ...(this.opts.layers ?? []).map((l) => ({ path: l.path, serial: l.serial, format: 'raw' as const, readonly: true })),
-      ],
-      nics: [mgmt, ...(this.opts.nics ?? [])],
-      qmpSocket: this.path('qmp.sock'),
-      shellSocket: this.path('shell.sock'),
-      outSocket: this.path('out.sock'),
-      ttySocket: this.path('tty.sock'),
-      serialSocket: this.path('serial.sock'),
-      serialLog: this.path('serial.log'),
-      pidFile: this.path('qemu.pid'),
-    });
+    const argv = [
+      ...buildQemuArgv({
+        name: this.name,
+        accel: this.accel,
+        memoryMiB: this.opts.memoryMiB ?? 1024,
+        cpus: this.opts.cpus ?? 1,
+        kernel: this.opts.image.kernel,
+        initrd: this.opts.image.initrd,
+        append: kernelAppend(this.name, this.opts.kernelArgs),
+        disks: [
+          { path: this.path('root.qcow2'), serial: 'root' },
+          ...(this.opts.disks ?? []).map((_, i) => ({ path: this.path(`data${i}.qcow2`), serial: `data${i}` })),
+          ...(this.opts.layers ?? []).map((l) => ({ path: l.path, serial: l.serial, format: 'raw' as const, readonly: true })),
+        ],
+        nics: [mgmt, ...(this.opts.nics ?? [])],
+        qmpSocket: this.path('qmp.sock'),
+        shellSocket: this.path('shell.sock'),
+        outSocket: this.path('out.sock'),
+        ttySocket: this.path('tty.sock'),
+        serialSocket: this.path('serial.sock'),
+        serialLog: this.path('serial.log'),
+        pidFile: this.path('qemu.pid'),
+      }),
+      ...extraArgv,
+    ];
     writeFileSync(this.path('qemu.argv'), JSON.stringify(argv));
-    appendFileSync(this.path('serial.log'), `\n--- n3x: starting ${this.name} (${this.accel}) at ${new Date().toISOString()} ---\n`);
+    appendFileSync(this.path('serial.log'), `\n--- n3x: ${extraArgv.length ? 'restoring' : 'starting'} ${this.name} (${this.accel}) at ${new Date().toISOString()} ---\n`);
     this.dead = new AbortController();
     this.expectExit = false;
     // Own process group and no pipes: a kept cluster's QEMU outlives this process (see detach()); our exit
@@ -155,19 +230,16 @@ export class Machine {
       await Promise.all([this.qmp.connect(this.path('qmp.sock'), 10_000, this.dead.signal), this.shell.connect(10_000)]);
       for (const s of ['qmp.sock', 'shell.sock', 'out.sock', 'tty.sock', 'serial.sock']) if (existsSync(this.path(s))) chmodSync(this.path(s), 0o600);
       await this.opts.afterSpawn?.(this);
-      const bootMs = this.opts.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 120_000);
-      const ready = await Promise.race([this.shell.waitReady(), sleep(bootMs).then(() => undefined)]);
-      if (!ready) throw new WaitTimeoutError(`backdoor not ready within ${bootMs / 1000} s of boot`, this.context({ hint: 'check the serial log for a stuck unit; raise bootTimeoutMs for slow hosts' }));
-      this.lastBootMs = Date.now() - t0;
-      this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.accel})`);
-      // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
-      if (this.ports.size) await this.succeed('ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up');
-      await this.opts.afterBoot?.(this);
     } catch (e) {
-      const err = this.dead.signal.aborted ? (this.dead.signal.reason as Error) : (e as Error);
-      await this.kill();
-      throw err;
+      throw await this.failStart(e);
     }
+  }
+
+  /** Kills a half-started QEMU; returns the error to throw (the death reason when QEMU died first). */
+  private async failStart(e: unknown): Promise<Error> {
+    const err = this.dead.signal.aborted ? (this.dead.signal.reason as Error) : (e as Error);
+    await this.kill();
+    return err;
   }
 
   /** Arms the exit handler and the fail-fast path for a running QEMU (spawned or attached). */
@@ -230,6 +302,11 @@ export class Machine {
     this.proc?.unref?.();
     this.pid = undefined;
     this.proc = undefined;
+  }
+
+  /** The machine's writable disk files in its state dir (root overlay, then data disks). */
+  diskFiles(): string[] {
+    return ['root.qcow2', ...(this.opts.disks ?? []).map((_, i) => `data${i}.qcow2`)].map((f) => this.path(f));
   }
 
   private async prepareDisks(): Promise<void> {

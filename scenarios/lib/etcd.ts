@@ -1,8 +1,11 @@
 /** etcd (Debian's etcd-server 3.4) as a 3-member cluster over the profile's cluster network. */
-import type { Cluster, Machine } from '../../harness/index.js';
+import type { Cluster, Machine, SnapshotSpec } from '../../harness/index.js';
 import { NotYet, retryUntil } from '../../harness/index.js';
 
 export const ETCD_UNITS = ['etcd.service'];
+
+/** Cluster state "3 etcd members formed": a snapshot scenarios restore instead of booting and forming. */
+export const ETCD_FORMED: SnapshotSpec = { name: 'etcd-formed', setup: (c) => startEtcd(c), version: '1' };
 
 /** etcdctl against the local member. */
 export const etcdctl = (args: string, timeoutS = 5) => `ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 --command-timeout=${timeoutS}s ${args}`;
