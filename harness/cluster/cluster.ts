@@ -17,7 +17,7 @@ import { getProfile } from '../../profiles/index.js';
 import { onExit } from '../util/cleanup.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
-import { age, checkSnapshot, hashFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
+import { age, checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
 
 const log = logger('cluster');
 
@@ -239,8 +239,8 @@ export class Cluster {
     const tmp = privateDir(`${dir}.tmp-${process.pid}-${this.id}`);
     const t0 = Date.now();
     try {
-      // Dropping the page cache first keeps the saved memory small (the guest re-reads from the image).
-      await Promise.all(this.machines.map((m) => m.succeed('sync; echo 3 > /proc/sys/vm/drop_caches')));
+      // Save a settled system: a guest still starting units would go on doing that after every restore.
+      await Promise.all(this.machines.map((m) => m.execute('systemctl is-system-running --wait >/dev/null', { timeout: 120 })));
       await Promise.all(this.machines.map((m) => m.pause()));
       let entries: SnapshotMeta['machines'];
       try {
@@ -260,7 +260,7 @@ export class Cluster {
       } finally {
         await Promise.all(this.machines.map((m) => m.resume()));
       }
-      for (const e of entries) e.state.sha256 = await hashFile(join(tmp, e.state.file));
+      for (const e of entries) e.state.crc32 = await checksumFile(join(tmp, e.state.file));
       const meta: SnapshotMeta = { format: SNAPSHOT_FORMAT, name, key: snapshotKey(inputs), inputs, createdAt: new Date().toISOString(), macSeed: this.macSeed, machines: entries };
       writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2), { mode: 0o600 });
       if (opts.dir && existsSync(join(dir, 'meta.json'))) rmSync(tmp, { recursive: true, force: true }); // another run saved it first
@@ -292,16 +292,29 @@ export class Cluster {
     try {
       await Promise.all(this.machines.map((m) => m.kill()));
       const saved = new Map(meta.machines.map((e) => [e.name, e]));
-      for (const m of this.machines) m.diskFiles().forEach((f, i) => copyFileSync(join(dir, saved.get(m.name)!.disks[i].file), f));
+      for (const m of this.machines) {
+        privateDir(m.stateDir);
+        m.diskFiles().forEach((f, i) => copyFileSync(join(dir, saved.get(m.name)!.disks[i].file), f));
+      }
+      log.debug(`restore ${meta.name}: disks copied at ${Date.now() - t0} ms`);
       await Promise.all(
         this.machines.map(async (m) => {
           const e = saved.get(m.name)!;
           const file = join(dir, e.state.file);
-          const [, sum] = await Promise.all([m.loadState(file), e.state.sha256 ? hashFile(file) : undefined]);
-          if (e.state.sha256 && sum !== e.state.sha256) throw new InfraError(`snapshot ${meta.name}: ${e.state.file} does not match its checksum (corrupt)`, { machine: m.name, hint: `delete ${dir} (it is rebuilt on the next run)` });
+          const [load, sum] = await Promise.allSettled([m.loadState(file), e.state.crc32 ? checksumFile(file) : Promise.resolve(undefined)]);
+          if (e.state.crc32 && sum.status === 'fulfilled' && sum.value !== e.state.crc32) {
+            throw new InfraError(`snapshot ${meta.name}: ${e.state.file} does not match its checksum (corrupt)`, { machine: m.name, hint: `delete ${dir} (it is rebuilt on the next run)` });
+          }
+          if (load.status === 'rejected') throw load.reason;
         }),
       );
-      await Promise.all(this.machines.map((m) => m.resume()));
+      log.debug(`restore ${meta.name}: states loaded at ${Date.now() - t0} ms`);
+      // QEMU 7.2's virtio-net forgets the guest's VLAN filter table when loading a state, dropping every tagged
+      // frame; re-entering promiscuous mode makes it pass them again (the guest kernel still demuxes VLANs).
+      const tagged = [this.iface('cluster'), this.iface('storage')].some((i) => i.includes('.'));
+      const batch = tagged ? this.dataNics().map((n) => `link set ${n} promisc off\\nlink set ${n} promisc on`).join('\\n') : '';
+      await Promise.all(this.machines.map((m) => m.resume({ guestCommand: batch ? `printf '${batch}\\n' | ip -b -` : 'true' })));
+      log.debug(`restore ${meta.name}: resumed at ${Date.now() - t0} ms`);
     } catch (e) {
       await Promise.all(this.machines.map((m) => m.kill()));
       throw e;

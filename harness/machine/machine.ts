@@ -136,7 +136,9 @@ export class Machine {
       await this.qmp!.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(stateFile)}` });
       await this.waitMigration(opts.timeoutMs ?? 60_000, 'loading');
     } catch (e) {
-      throw await this.failStart(e);
+      const err = await this.failStart(e);
+      const stderr = existsSync(this.path('qemu.stderr')) ? readFileSync(this.path('qemu.stderr'), 'utf8').trim().split('\n').slice(-2).join(' / ') : '';
+      throw new InfraError(`loading machine state from ${stateFile} failed: ${err.message.split('\n')[0]}${stderr ? ` (QEMU: ${stderr})` : ''}`, this.context({ hint: 'the snapshot is corrupt or from another QEMU/configuration; delete it and it is rebuilt' }));
     }
   }
 
@@ -156,14 +158,18 @@ export class Machine {
   }
 
   /**
-   * Continues a paused (or just loaded) machine, then reconnects to its backdoor and sets the guest clock
-   * to the host's time (a saved state wakes up with the clock of the moment it was saved).
+   * Continues a paused (or just loaded) machine, reconnects to its backdoor and sets the guest clock to the
+   * host's (a saved state wakes up with the clock of the moment it was saved). `guestCommand` runs in the
+   * same first round trip (the first commands after a load are slow under TCG: nothing is translated yet).
    */
-  async resume(): Promise<void> {
+  async resume(opts: { guestCommand?: string } = {}): Promise<void> {
     await this.qmpCommand('cont');
     const shell = this.shell!;
-    if (!shell.bootId) shell.markReady((await shell.run('cat /proc/sys/kernel/random/boot_id', 30_000)).stdout.toString().trim());
-    await this.succeed(`date -u -s @${(Date.now() / 1000).toFixed(3)} >/dev/null`);
+    const setClock = () => `date -u -s @${(Date.now() / 1000).toFixed(3)} >/dev/null`;
+    const first = await shell.run(`read -r id < /proc/sys/kernel/random/boot_id; echo "$id"; ${setClock()}; ${opts.guestCommand ?? 'true'}`, 60_000);
+    if (first.timedOut || first.status !== 0) throw new InfraError(`resuming: the guest did not answer cleanly (status ${first.status}): ${first.stderr.trim().slice(-300)}`, this.context());
+    if (!shell.bootId) shell.markReady(first.stdout.toString().split('\n')[0].trim());
+    await this.succeed(setClock()); // warm now: exact to one round trip
   }
 
   private async waitMigration(timeoutMs: number, what: string): Promise<void> {
