@@ -223,6 +223,8 @@ export class Cluster {
       })),
       layers: (this.opts.layers ?? []).map((l) => ({ serial: l.serial, ...fileId(l.path) })),
       accel: detectAccel().accel,
+      // The NIC backend is host side, but a TAP offers virtio-net header offloads that a VDE port does not.
+      network: this.backend,
       qemu: qemuVersion(),
     };
   }
