@@ -7,7 +7,7 @@ const backends = (process.env.N3X_NETWORK_BACKENDS ?? (process.getuid?.() === 0 
 
 describe.each(backends)('network-simple on %s', (network) => {
   describe.sequential('3 nodes', () => {
-    const h = useCluster({ profile: 'simple', nodes: 3, network, snapshot: 'booted' });
+    const h = useCluster({ profile: 'simple', nodes: 3, network });
     reachabilityTests(h);
     partitionTests(h);
     netemTests(h);
