@@ -4,7 +4,7 @@
  * the same time never share a segment, name or state dir, and their traffic stays apart.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -55,6 +55,24 @@ describe.sequential('reliability: interrupts leave nothing behind', () => {
     expect(n3xLinks().filter((l) => !linksBefore.includes(l))).toEqual([]);
     expect(readdirSync(root)).toEqual([]);
     expect(processesMentioning(`${root}/`).filter((p) => p.includes('vde_switch'))).toEqual([]);
+  });
+});
+
+describe.sequential('scenario deadline', () => {
+  it('a scenario past its deadline interrupts the command, saves diagnostics, stops its cluster and fails at once', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'n3x-deadline-'));
+    const artifacts = mkdtempSync(join(tmpdir(), 'n3x-deadline-art-'));
+    const r = await execa('npx', ['vitest', 'run', '--config', 'fixtures/deadline/vitest.config.ts'], { env: { N3X_STATE_DIR: root, N3X_ARTIFACTS: artifacts, N3X_SCENARIO_DEADLINE_S: '5' }, reject: false, all: true });
+    const out = String(r.all);
+    expect(r.exitCode, out.slice(-2000)).toBe(1);
+    expect(out).toMatch(/scenario deadline of 5 s passed/);
+    expect(out).toMatch(/interrupted the running command on n100-1/);
+    const [dump] = readdirSync(artifacts).filter((d) => d.startsWith('deadline-simple-'));
+    expect(dump).toBeDefined();
+    expect(existsSync(join(artifacts, dump, 'n100-1', 'serial.log'))).toBe(true);
+    expect(readFileSync(join(artifacts, dump, 'summary.txt'), 'utf8')).toMatch(/systemctl --failed: /);
+    expect(processesMentioning(root)).toEqual([]);
+    expect(readdirSync(root)).toEqual([]);
   });
 });
 

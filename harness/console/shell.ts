@@ -101,6 +101,13 @@ export class BackdoorShell {
     return next;
   }
 
+  /** Sends ^C to the command running now, if any (it then ends with the interrupt's status). */
+  interrupt(): boolean {
+    if (!this.pending || !this.sock) return false;
+    this.sock.write('\x03');
+    return true;
+  }
+
   close(): void {
     this.sock?.destroy();
     this.outSock?.destroy();

@@ -378,6 +378,11 @@ export class Machine {
     this.pid = undefined;
   }
 
+  /** Interrupts (^C) the command the backdoor is running, if any; returns whether there was one. */
+  interrupt(): boolean {
+    return this.shell?.interrupt() ?? false;
+  }
+
   /** Runs a command; returns status and output. Throws only on deadline or a dead machine. */
   async execute(command: string, opts: TimeoutOpt = {}): Promise<ExecResult> {
     if (!this.shell || !this.pid) throw new InfraError('machine is not running', this.context({ command, hint: 'call start() first' }));

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, onTestFailed, beforeEach } from 'vitest';
 import { startCluster, type Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import type { Machine } from '../machine/machine.js';
-import { collectDiagnostics } from './diagnostics.js';
+import { artifactsDir, collectDiagnostics } from './diagnostics.js';
 
 export interface ClusterHandle {
   /** The running cluster (available inside tests and hooks after beforeAll). */
@@ -24,11 +24,14 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
   let c: Cluster | undefined;
   let failed = false;
   let opts: Opts | undefined = typeof options === 'function' ? undefined : options;
+  let deadline: NodeJS.Timeout | undefined;
   beforeAll(async () => {
     opts ??= await (options as () => Promise<Opts>)();
     c = await startCluster(opts);
+    deadline = armDeadline(c, opts.units);
   });
   afterAll(async () => {
+    clearTimeout(deadline);
     if (c && failed && process.env.N3X_KEEP === '1') {
       c.detach();
       console.error(`\nn3x: kept cluster ${c.id} running after a failure (N3X_KEEP=1): npx n3x attach ${c.id}   (remove it: npx n3x stop ${c.id})\n`);
@@ -54,4 +57,22 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
       return c.machine(name);
     },
   };
+}
+
+/**
+ * The per-scenario deadline (N3X_SCENARIO_DEADLINE_S, default 1800 s from boot): when it passes, every
+ * machine's `systemctl --failed`, journal tail and serial log go to the artifacts dir, and the cluster is
+ * stopped so that whatever the test waits on fails at once instead of hanging the run.
+ */
+function armDeadline(c: Cluster, units?: string[]): NodeJS.Timeout {
+  const seconds = Number(process.env.N3X_SCENARIO_DEADLINE_S ?? 1800);
+  const t = setTimeout(async () => {
+    const busy = c.machines.filter((m) => m.interrupt()).map((m) => m.name); // free the backdoors for the dump
+    if (busy.length) console.error(`n3x: scenario deadline: interrupted the running command on ${busy.join(', ')}`);
+    const text = await collectDiagnostics(c.machines, `deadline-${c.profile.name}-${c.id}`, units).catch((e: Error) => `(diagnostics failed: ${e.message})`);
+    console.error(`\nn3x: scenario deadline of ${seconds} s passed (N3X_SCENARIO_DEADLINE_S); diagnostics saved under ${artifactsDir()}; stopping cluster ${c.id}\n${text}\n`);
+    await c.stop();
+  }, seconds * 1000);
+  t.unref();
+  return t;
 }
