@@ -22,9 +22,8 @@ import { onExit } from '../util/cleanup.js';
 import { privateDir } from '../util/paths.js';
 import { parseShow, unitProbeCommand, unitVerdict } from './units.js';
 import { freePort } from '../util/ports.js';
+import { shellQuote } from '../util/quote.js';
 import { alive as pidAlive } from '../images/cache.js';
-
-const shellQuote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
 
 export interface MachineOptions {
   name: string;
@@ -528,7 +527,7 @@ export class Machine {
       await this.succeed(`printf %s '${b64}' | base64 -d >> ${tmp}`);
       if (data.length === 0) break;
     }
-    const q = `'${dst.replace(/'/g, `'\\''`)}'`;
+    const q = shellQuote(dst);
     if (isDir) await this.succeed(`mkdir -p ${q} && tar -C ${q} -xf ${tmp} && rm -f ${tmp}`);
     else await this.succeed(`mkdir -p "$(dirname ${q})" && mv ${tmp} ${q} && chmod ${(statSync(src).mode & 0o777).toString(8)} ${q}`);
   }
@@ -536,7 +535,7 @@ export class Machine {
   /** Copies a guest file or directory into host dir `dstDir` (created); returns the host path. */
   async copyFromMachine(src: string, dstDir: string): Promise<string> {
     mkdirSync(dstDir, { recursive: true });
-    const q = `'${src.replace(/'/g, `'\\''`)}'`;
+    const q = shellQuote(src);
     const isDir = (await this.execute(`test -d ${q}`)).status === 0;
     const target = join(dstDir, basename(src));
     if (isDir) {

@@ -1,4 +1,5 @@
 /** Pure systemd unit-state logic for waitForUnit (unit-tested). */
+import { shellQuote } from '../util/quote.js';
 
 /** Parses `systemctl show` KEY=VALUE output. */
 export function parseShow(text: string): Record<string, string> {
@@ -31,6 +32,6 @@ export const UNIT_PROPS = 'Id,LoadState,ActiveState,SubState,Type,Result,ExecMai
 
 /** Shell command that prints the unit's properties, a separator, then its queued jobs. */
 export function unitProbeCommand(unit: string): string {
-  const q = `'${unit.replace(/'/g, `'\\''`)}'`;
+  const q = shellQuote(unit);
   return `systemctl show --no-pager -p ${UNIT_PROPS} ${q}; echo ---; systemctl list-jobs --no-legend --plain ${q} 2>/dev/null; true`;
 }
