@@ -13,7 +13,7 @@ import { Machine } from '../machine/machine.js';
 import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
-import { getProfile } from '../../profiles/index.js';
+import { getProfile, type ProfileName } from '../../profiles/index.js';
 import { onExit } from '../util/cleanup.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
@@ -32,8 +32,8 @@ export interface NodeSpec {
 }
 
 export interface ClusterOptions {
-  /** Network profile name (simple, vlans, bonding-vlans) or a custom profile object. */
-  profile: string | NetworkProfile;
+  /** Built-in profile name (simple, vlans, bonding-vlans) or a custom profile object. */
+  profile: ProfileName | NetworkProfile;
   /** Node names or specs; a number n means n100-1 … n100-n. Default 3. */
   nodes?: number | (string | NodeSpec)[];
   /** Image to boot; default: the built-in Debian image (built and cached on first use). */
@@ -47,7 +47,8 @@ export interface ClusterOptions {
   forwards?: { guestPort: number; hostPort?: number }[];
   /** Read-only raw disks attached to every node (e.g. the k3s layer). */
   layers?: { path: string; serial: string }[];
-  bootTimeoutMs?: number;
+  /** Deadline in seconds for each machine's boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
+  bootTimeout?: number;
   /** Label for logs and `n3x ls`. */
   name?: string;
   /**
@@ -102,6 +103,8 @@ export class Cluster {
   /** Seed of the data NICs' MACs (the run id, or the id of the run a snapshot was saved from). */
   private macSeed: string;
   private prepared = false;
+  /** Partitions set by partition() and not yet healed, in words. */
+  private partitions: string[] = [];
   /** Set when this cluster came from a snapshot: its name and when it was saved. */
   restoredFrom?: { name: string; createdAt: string; ms: number };
 
@@ -135,9 +138,11 @@ export class Cluster {
     return ifaceOf(this.profile, net);
   }
 
-  /** A machine's address on a logical network. */
+  /** A machine's address on a logical network; throws for a name that is not a node of this cluster. */
   address(name: string, net: NetName = 'cluster'): string {
-    return addressOf(this.profile, this.nodes.findIndex((n) => n.name === name) + 1, net);
+    const i = this.nodes.findIndex((n) => n.name === name);
+    if (i < 0) throw new ConfigError('machine', `no machine '${name}' in cluster ${this.id}`, `use one of ${this.nodes.map((n) => n.name).join(', ')}`);
+    return addressOf(this.profile, i + 1, net);
   }
 
   /** Creates the segments and the machine objects (nothing boots yet). Idempotent. */
@@ -175,7 +180,7 @@ export class Cluster {
           layers: this.opts.layers,
           nics,
           accel: accel.accel,
-          bootTimeoutMs: this.opts.bootTimeoutMs,
+          bootTimeout: this.opts.bootTimeout,
           afterSpawn: async () => {
             for (const [j, seg] of this.profile.nics.entries()) await this.segments.get(seg)!.attach(`n3x${this.id}n${i + 1}e${j + 1}`);
           },
@@ -364,6 +369,7 @@ export class Cluster {
   /** Makes machines in `a` and `b` unable to exchange any frame (both directions), on every data NIC. */
   async partition(a: string[], b: string[]): Promise<void> {
     const macsOf = (names: string[]) => names.flatMap((n) => this.macs.get(this.machine(n).name) ?? []);
+    this.partitions.push(`partition {${a.join(', ')}} | {${b.join(', ')}}`);
     await Promise.all([
       ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(b)))),
       ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(a)))),
@@ -373,6 +379,20 @@ export class Cluster {
   /** Removes every partition. */
   async heal(): Promise<void> {
     await Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataNics()))));
+    this.partitions = [];
+  }
+
+  /** Faults in effect, in words: partitions, cut links and netem set through the harness. */
+  faults(): string[] {
+    return [...this.partitions, ...this.machines.flatMap((m) => m.faults())];
+  }
+
+  /** Heals partitions, restores cut links and removes netem; returns what was in effect before. */
+  async resetFaults(): Promise<string[]> {
+    const before = this.faults();
+    if (this.partitions.length) await this.heal();
+    await Promise.all(this.machines.map((m) => m.resetFaults()));
+    return before;
   }
 
   private dataNics(): string[] {

@@ -15,12 +15,13 @@ import { createBlankDisk, createOverlay } from '../images/disks.js';
 import type { ImageFiles } from '../images/cache.js';
 import { logger, type Logger } from '../log.js';
 import { buildQemuArgv, kernelAppend, type NicSpec } from '../qemu/argv.js';
-import { QmpClient } from '../qemu/qmp.js';
-import { NotYet, retryUntil, sleep } from '../retry.js';
+import { QmpClient, type QmpEvent } from '../qemu/qmp.js';
+import { NotYet, retryUntil, sleep, withDeadline } from '../retry.js';
 import { clearNetemCommand, netemCommand, type NetemSpec } from '../network/netem.js';
 import { onExit } from '../util/cleanup.js';
 import { privateDir } from '../util/paths.js';
-import { parseShow, unitProbeCommand, unitVerdict } from './units.js';
+import { parseProbe, parseShow, unitProbeCommand, unitVerdict, validUnitName } from './units.js';
+import { commandFailure, describeStatus, outputTails } from './outcome.js';
 import { freePort } from '../util/ports.js';
 import { shellQuote } from '../util/quote.js';
 import { alive as pidAlive } from '../images/cache.js';
@@ -42,10 +43,10 @@ export interface MachineOptions {
   layers?: { path: string; serial: string }[];
   kernelArgs?: string[];
   accel?: Accel;
-  /** Deadline for a boot to reach the backdoor (default 120 s under TCG, 60 s under KVM). */
-  bootTimeoutMs?: number;
-  /** Default deadline for one command (default 300 s). */
-  commandTimeoutMs?: number;
+  /** Deadline in seconds for a boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
+  bootTimeout?: number;
+  /** Default deadline in seconds for one command (default 300). */
+  commandTimeout?: number;
   /** Runs after QEMU is spawned, before the guest is ready (e.g. attach TAPs to bridges). */
   afterSpawn?: (m: Machine) => Promise<void>;
   /** Runs after every boot once the backdoor is ready (e.g. network configuration). */
@@ -53,8 +54,10 @@ export interface MachineOptions {
 }
 
 export interface ExecResult {
+  /** Exit status (128+n when killed by signal n). */
   status: number;
   stdout: string;
+  /** The last 4 KiB of what the command wrote to stderr (a longer stderr is cut at the front). */
   stderr: string;
   /** stdout bytes exactly as the guest wrote them. */
   raw: Buffer;
@@ -63,6 +66,18 @@ export interface ExecResult {
 export interface TimeoutOpt {
   /** Host-side deadline in seconds (nixosTest units). */
   timeout?: number;
+}
+
+/** Refuses unit names that are not systemd unit names (they would be shell words or options). */
+function checkUnit(unit: string): void {
+  if (!validUnitName(unit)) throw new ConfigError('unit', `'${unit}' is not a systemd unit name`, 'use a name such as k3s.service or multi-user.target');
+}
+
+/** `nc -z` probe of a TCP port; the address is validated (an IP or a hostname). */
+function portProbe(port: number, addr = '127.0.0.1'): string {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError('port', `${port} is not a TCP port`, 'use 1-65535');
+  if (!/^[A-Za-z0-9.:-]+$/.test(addr)) throw new ConfigError('addr', `'${addr}' is not an address`, 'use an IP address or host name');
+  return `nc -z -w 1 ${shellQuote(addr)} ${port}`;
 }
 
 export class Machine {
@@ -85,6 +100,11 @@ export class Machine {
   readonly ports = new Map<number, number>();
   /** Wall-clock ms of the last boot (spawn to backdoor ready). */
   lastBootMs?: number;
+  /** Serial log offset at the last start(): waitForConsoleText looks only at this boot's output. */
+  private serialMark = 0;
+  /** Faults in effect (cut links, netem qdiscs), so a test can be reset to a clean network. */
+  private readonly cutLinks = new Set<string>();
+  private readonly netems = new Map<string, NetemSpec>();
 
   constructor(opts: MachineOptions) {
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(opts.name)) throw new ConfigError('machine.name', `'${opts.name}' is not a valid hostname`, 'use lower-case letters, digits and dashes, starting with a letter');
@@ -111,9 +131,13 @@ export class Machine {
     const t0 = Date.now();
     await this.spawn([]);
     try {
-      const bootMs = this.opts.bootTimeoutMs ?? (this.accel === 'kvm' ? 60_000 : 120_000);
-      const ready = await Promise.race([this.shell!.waitReady(), sleep(bootMs).then(() => undefined)]);
-      if (!ready) throw new WaitTimeoutError(`backdoor not ready within ${bootMs / 1000} s of boot`, this.context({ hint: 'check the serial log for a stuck unit; raise bootTimeoutMs for slow hosts' }));
+      const bootS = this.opts.bootTimeout ?? (this.accel === 'kvm' ? 60 : 120);
+      await withDeadline(() => this.shell!.waitReady(), {
+        timeoutMs: bootS * 1000,
+        what: 'the backdoor to answer after boot',
+        signal: this.dead.signal,
+        context: () => this.context({ hint: 'check the serial log for a stuck unit; raise bootTimeout (seconds) for slow hosts' }),
+      });
       this.lastBootMs = Date.now() - t0;
       this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.accel})`);
       // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
@@ -223,6 +247,9 @@ export class Machine {
     appendFileSync(this.path('serial.log'), `\n--- n3x: ${extraArgv.length ? 'restoring' : 'starting'} ${this.name} (${this.accel}) at ${new Date().toISOString()} ---\n`);
     this.dead = new AbortController();
     this.expectExit = false;
+    this.serialMark = this.serial.size();
+    this.cutLinks.clear(); // a new QEMU starts with every link up and a guest without netem
+    this.netems.clear();
     // Own process group and no pipes: a kept cluster's QEMU outlives this process (see detach()); our exit
     // handler, not the terminal's Ctrl-C, decides when QEMU stops.
     const proc = execa('qemu-system-x86_64', argv, { stdin: 'ignore', stdout: 'ignore', stderr: { file: this.path('qemu.stderr') }, reject: false, cleanup: false, detached: true });
@@ -357,9 +384,8 @@ export class Machine {
   async waitForShutdown(opts: TimeoutOpt = {}): Promise<void> {
     if (!this.exited || !this.pid) return;
     this.expectExit = true;
-    const ms = (opts.timeout ?? 900) * 1000;
-    const ok = await Promise.race([this.exited.then(() => true), sleep(ms).then(() => false)]);
-    if (!ok) throw new WaitTimeoutError(`machine did not shut down within ${ms / 1000} s`, this.context());
+    const exited = this.exited;
+    await withDeadline(() => exited, { timeoutMs: (opts.timeout ?? 900) * 1000, what: 'the machine to shut down', context: () => this.context() });
   }
 
   /** Stops QEMU immediately (SIGKILL) and waits for it to be gone. */
@@ -385,11 +411,12 @@ export class Machine {
   /** Runs a command; returns status and output. Throws only on deadline or a dead machine. */
   async execute(command: string, opts: TimeoutOpt = {}): Promise<ExecResult> {
     if (!this.shell || !this.pid) throw new InfraError('machine is not running', this.context({ command, hint: 'call start() first' }));
-    const timeoutMs = opts.timeout !== undefined ? opts.timeout * 1000 : (this.opts.commandTimeoutMs ?? 300_000);
+    const timeoutMs = (opts.timeout ?? this.opts.commandTimeout ?? 300) * 1000;
     const r = await this.shell.run(command, timeoutMs);
     appendFileSync(this.path('commands.log'), `$ ${command}\n# status ${r.status}${r.timedOut ? ' (timed out, interrupted)' : ''} in ${r.elapsedMs} ms\n`);
     if (r.timedOut) {
-      throw new WaitTimeoutError(`command timed out after ${timeoutMs / 1000} s and was interrupted (the machine is still usable)`, this.context({ command, elapsedMs: r.elapsedMs }));
+      const out = outputTails(r.stdout.toString('utf8'), r.stderr);
+      throw new WaitTimeoutError(`command timed out after ${timeoutMs / 1000} s and was interrupted (the machine is still usable)\n${out}`, this.context({ command, elapsedMs: r.elapsedMs }));
     }
     return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr, raw: r.stdout };
   }
@@ -399,7 +426,7 @@ export class Machine {
     let out = '';
     for (const c of commands) {
       const r = await this.execute(c);
-      if (r.status !== 0) throw new CommandFailedError(`command failed with status ${r.status}${r.stderr ? `; stderr: ${r.stderr.trim().slice(-500)}` : ''}`, r.status, r.stdout, r.stderr, this.context({ command: c }));
+      if (r.status !== 0) throw this.commandError('zero', c, r);
       out += r.stdout;
     }
     return out;
@@ -410,10 +437,15 @@ export class Machine {
     let out = '';
     for (const c of commands) {
       const r = await this.execute(c);
-      if (r.status === 0) throw new CommandFailedError('command succeeded unexpectedly', 0, r.stdout, r.stderr, this.context({ command: c }));
+      if (r.status === 0) throw this.commandError('non-zero', c, r);
       out += r.stdout;
     }
     return out;
+  }
+
+  /** A command that exited with the wrong status: the guest is fine, so no serial tail, but its output. */
+  private commandError(expected: 'zero' | 'non-zero', command: string, r: ExecResult): CommandFailedError {
+    return new CommandFailedError(commandFailure(expected, r.status, r.stdout, r.stderr), r.status, r.stdout, r.stderr, { machine: this.name, command });
   }
 
   /** Repeats a command until it exits 0; returns its stdout. */
@@ -430,7 +462,7 @@ export class Machine {
     return retryUntil(
       async (remaining) => {
         const r = await this.execute(command, { timeout: Math.max(1, remaining / 1000) });
-        if (!done(r)) throw new NotYet(`status ${r.status}`);
+        if (!done(r)) throw new NotYet(describeStatus(r.status), outputTails(r.stdout, r.stderr));
         return r.stdout;
       },
       { timeoutMs: (opts.timeout ?? 900) * 1000, what: `\`${command}\``, context: () => this.context({ command }), signal: this.dead.signal },
@@ -439,13 +471,13 @@ export class Machine {
 
   /** Waits until a systemd unit is active (or a oneshot finished OK); fails at once if it failed. */
   async waitForUnit(unit: string, opts: TimeoutOpt = {}): Promise<void> {
+    checkUnit(unit);
     await retryUntil(
       async (remaining) => {
         const { stdout: out } = await this.execute(unitProbeCommand(unit), { timeout: Math.max(1, Math.min(30, remaining / 1000)) });
-        const [show, jobs = ''] = out.split('\n---\n');
-        const v = unitVerdict(unit, parseShow(show), jobs.trim() !== '');
+        const v = unitVerdict(unit, parseProbe(out));
         if (v.kind === 'done') return;
-        if (v.kind === 'fail') throw new CommandFailedError(v.why, 1, out, '', this.context({ command: `waitForUnit(${unit})` }));
+        if (v.kind === 'fail') throw new CommandFailedError(v.why, 1, out, '', { machine: this.name, command: `waitForUnit(${unit})` });
         throw new NotYet(v.why);
       },
       { timeoutMs: (opts.timeout ?? 900) * 1000, what: `unit ${unit}`, context: () => this.context(), signal: this.dead.signal, intervalMs: 300 },
@@ -456,25 +488,27 @@ export class Machine {
   }
 
   private async withJournal(e: CommandFailedError, unit: string): Promise<Error> {
-    const j = await this.execute(`journalctl -u '${unit}' --no-pager -n 15 -o cat`, { timeout: 10 }).catch(() => undefined);
+    const j = await this.execute(`journalctl -u ${shellQuote(unit)} --no-pager -n 15 -o cat`, { timeout: 10 }).catch(() => undefined);
     if (j?.stdout) e.message += `\n  journal of ${unit}:\n${j.stdout.trimEnd().split('\n').map((l) => `    | ${l}`).join('\n')}`;
     return e;
   }
 
   /** All properties of a unit (systemctl show). */
   async getUnitInfo(unit: string): Promise<Record<string, string>> {
-    return parseShow(await this.succeed(`systemctl show --no-pager '${unit}'`));
+    checkUnit(unit);
+    return parseShow(await this.succeed(`systemctl show --no-pager ${shellQuote(unit)}`));
   }
 
   /** One property of a unit. */
   async getUnitProperty(unit: string, property: string): Promise<string> {
-    return (await this.succeed(`systemctl show --no-pager -p '${property}' --value '${unit}'`)).trimEnd();
+    checkUnit(unit);
+    return (await this.succeed(`systemctl show --no-pager -p ${shellQuote(property)} --value ${shellQuote(unit)}`)).trimEnd();
   }
 
   /** Throws unless the unit's ActiveState equals `state` (default active). */
   async requireUnitState(unit: string, state = 'active'): Promise<void> {
     const actual = (await this.getUnitInfo(unit)).ActiveState;
-    if (actual !== state) throw new CommandFailedError(`expected unit ${unit} to be ${state}, it is ${actual}`, 1, '', '', this.context());
+    if (actual !== state) throw new CommandFailedError(`expected unit ${unit} to be ${state}, it is ${actual}`, 1, '', '', { machine: this.name });
   }
 
   /** Runs `systemctl <args>`; returns status and output. */
@@ -484,25 +518,25 @@ export class Machine {
 
   /** Waits until a path exists in the guest. */
   async waitForFile(path: string, opts: TimeoutOpt = {}): Promise<void> {
-    await this.waitUntilSucceeds(`test -e '${path}'`, opts);
+    await this.waitUntilSucceeds(`test -e ${shellQuote(path)}`, opts);
   }
 
   /** Waits until something listens on a TCP port (default address 127.0.0.1). */
   async waitForOpenPort(port: number, opts: TimeoutOpt & { addr?: string } = {}): Promise<void> {
-    await this.waitUntilSucceeds(`nc -z -w 1 ${opts.addr ?? '127.0.0.1'} ${port}`, opts);
+    await this.waitUntilSucceeds(portProbe(port, opts.addr), opts);
   }
 
   /** Waits until nothing listens on a TCP port. */
   async waitForClosedPort(port: number, opts: TimeoutOpt & { addr?: string } = {}): Promise<void> {
-    await this.waitUntilFails(`nc -z -w 1 ${opts.addr ?? '127.0.0.1'} ${port}`, opts);
+    await this.waitUntilFails(portProbe(port, opts.addr), opts);
   }
 
-  /** Waits until the serial log matches a regex; returns the match. */
+  /** Waits until this boot's console output (since the last start()) matches a regex; returns the match. */
   waitForConsoleText(re: RegExp | string, opts: TimeoutOpt = {}): Promise<RegExpMatchArray> {
     const rx = typeof re === 'string' ? new RegExp(re) : re;
     return retryUntil(
       async () => {
-        const m = this.serial.read().match(rx);
+        const m = this.serial.readSince(this.serialMark).match(rx);
         if (!m) throw new NotYet('no match yet');
         return m;
       },
@@ -510,7 +544,7 @@ export class Machine {
     );
   }
 
-  /** The whole serial log so far. */
+  /** The whole serial log so far (every boot of this machine). */
   getConsoleLog(): string {
     return this.serial.read();
   }
@@ -577,10 +611,16 @@ export class Machine {
     return this.qmp.hmp(command);
   }
 
-  /** Runs a QMP command. */
+  /** Runs a QMP command (host-side deadline 30 s; fails at once when QEMU dies). */
   qmpCommand<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
     if (!this.qmp) throw new InfraError('machine is not running', this.context());
-    return this.qmp.execute<T>(command, args);
+    return this.qmp.execute<T>(command, args, { signal: this.dead.signal });
+  }
+
+  /** Waits for the next QMP event matching a name or predicate (e.g. 'SHUTDOWN', 'NIC_RX_FILTER_CHANGED'). */
+  waitForQmpEvent(filter: string | ((e: QmpEvent) => boolean), opts: TimeoutOpt = {}): Promise<QmpEvent> {
+    if (!this.qmp) throw new InfraError('machine is not running', this.context());
+    return this.qmp.waitEvent(filter, (opts.timeout ?? 900) * 1000, this.dead.signal);
   }
 
   /** Sleeps for `seconds` (host side). */
@@ -596,28 +636,48 @@ export class Machine {
   /** Sets the link state of a data NIC by guest name (eth1) or device id. */
   async setLink(nic: string, up: boolean): Promise<void> {
     const id = /^eth\d+$/.test(nic) ? this.dataNics[Number(nic.slice(3)) - 1] : nic;
-    if (!id) throw new ConfigError('nic', `${this.name} has no data NIC ${nic}`, `use one of ${this.dataNics.map((_, i) => `eth${i + 1}`).join(', ') || '(none)'}`);
+    if (!id || !this.dataNics.includes(id)) throw new ConfigError('nic', `${this.name} has no data NIC ${nic}`, `use one of ${this.dataNics.map((_, i) => `eth${i + 1}`).join(', ') || '(none)'}`);
     await this.qmpCommand('set_link', { name: id, up });
+    if (up) this.cutLinks.delete(id);
+    else this.cutLinks.add(id);
   }
 
   /** Cuts every data NIC (the machine keeps running; the backdoor is unaffected). */
   async block(): Promise<void> {
-    for (const id of this.dataNics) await this.qmpCommand('set_link', { name: id, up: false });
+    for (const id of this.dataNics) await this.setLink(id, false);
   }
 
   /** Restores every data NIC. */
   async unblock(): Promise<void> {
-    for (const id of this.dataNics) await this.qmpCommand('set_link', { name: id, up: true });
+    for (const id of this.dataNics) await this.setLink(id, true);
   }
 
   /** Applies netem (delay, jitter, loss, rate) to a guest interface. */
   async netem(iface: string, spec: NetemSpec): Promise<void> {
     await this.succeed(netemCommand(iface, spec));
+    this.netems.set(iface, spec);
   }
 
   /** Removes any netem qdisc from a guest interface. */
   async clearNetem(iface: string): Promise<void> {
     await this.succeed(clearNetemCommand(iface));
+    this.netems.delete(iface);
+  }
+
+  /** Faults set through this API and still in effect, in words (cut links, netem). */
+  faults(): string[] {
+    const nicName = (id: string) => `eth${this.dataNics.indexOf(id) + 1}`;
+    return [
+      ...[...this.cutLinks].map((id) => `${this.name}: link ${nicName(id)} cut`),
+      ...[...this.netems].map(([iface, spec]) => `${this.name}: netem on ${iface} ${JSON.stringify(spec)}`),
+    ];
+  }
+
+  /** Restores cut links and removes netem set through this API (a crashed machine's links come back on start). */
+  async resetFaults(): Promise<void> {
+    if (!this.isUp()) return;
+    for (const id of [...this.cutLinks]) await this.setLink(id, true);
+    for (const iface of [...this.netems.keys()]) await this.clearNetem(iface);
   }
 
   /** Host port forwarded (on 127.0.0.1) to a guest port. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getProfile, profiles } from '../../profiles/index.js';
+import { getProfile, profileName, profiles } from '../../profiles/index.js';
 import { ConfigError } from '../errors.js';
 import { addressOf, guestNetworkScript, ifaceOf, validateProfile, type NetworkProfile } from './profile.js';
 
@@ -61,7 +61,8 @@ describe('profiles', () => {
     expect(() => getProfile(p)).toThrow(re);
   });
   it('unknown profile names list the known ones', () => {
-    expect(() => getProfile('vlan')).toThrow(ConfigError);
-    expect(() => getProfile('vlan')).toThrow(/simple, vlans, bonding-vlans/);
+    expect(() => getProfile('vlan' as never)).toThrow(ConfigError);
+    expect(() => profileName('vlan')).toThrow(/simple, vlans, bonding-vlans/);
+    expect(profileName('vlans')).toBe('vlans');
   });
 });

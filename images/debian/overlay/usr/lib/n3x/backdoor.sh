@@ -4,6 +4,7 @@
 # one line each:  __n3x MARKER $'escaped command'
 # Output leaves on the virtio serial port named n3x.out (not a tty; QEMU throttles it instead of dropping
 # bytes as it does for console ports):  \x02MARKER\n <raw stdout> \n\x03MARKER STATUS ERRLEN\n <stderr tail>
+# (the last 4 KiB of stderr)
 # Only builtins run around the command; the command itself runs in one subshell with stdin from /dev/null.
 export LC_ALL=C HOME=/root TERM=dumb PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p /run/n3x
@@ -22,7 +23,10 @@ __n3x() {
   printf '\002%s\n' "$1"
   ( eval "$2" ) </dev/null 2>/run/n3x/stderr
   local s=$? e=
-  IFS= read -r -d '' -n 4096 e </run/n3x/stderr
+  IFS= read -r -d '' -n 4097 e </run/n3x/stderr
+  if [ ${#e} -gt 4096 ]; then  # keep the last 4 KiB; only a long stderr pays for the fork
+    e=$(tail -c 4096 /run/n3x/stderr; printf x) && e=${e%x}
+  fi
   printf '\n\003%s %d %d\n%s' "$1" "$s" "${#e}" "$e"
 }
 printf '\n\001n3x-backdoor-ready %s\n' "$(</proc/sys/kernel/random/boot_id)"
