@@ -56,6 +56,11 @@ export interface ClusterOptions {
    * otherwise boot, run `setup`, and save the snapshot for the next run. N3X_SNAPSHOTS=off always boots.
    */
   snapshot?: string | SnapshotSpec;
+  /**
+   * Boot every machine (default true). false: networks and machines are created, none boots; start them one by
+   * one with `cluster.machine(name).start()` (as the nixpkgs etcd and k3s tests do) or all with `startAll()`.
+   */
+  start?: boolean;
 }
 
 export interface SnapshotSpec {
@@ -146,7 +151,7 @@ export class Cluster {
   }
 
   /** Creates the segments and the machine objects (nothing boots yet). Idempotent. */
-  private async prepare(): Promise<void> {
+  async prepare(): Promise<void> {
     if (this.prepared) return;
     this.prepared = true;
     const kind = this.backend;
@@ -192,7 +197,7 @@ export class Cluster {
     }
   }
 
-  /** Creates segments and machines, boots all in parallel, configures networks. */
+  /** Creates segments and machines, boots all (not yet running) in parallel, configures networks. */
   async startAll(): Promise<void> {
     await this.prepare();
     const t0 = Date.now();
@@ -511,8 +516,10 @@ function unusedRunId(): string {
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const c = await Cluster.create(opts);
   const spec = typeof opts.snapshot === 'string' ? { name: opts.snapshot } : opts.snapshot;
+  if (opts.start === false && spec) throw new ConfigError('start', 'start: false with a snapshot', 'drop one of them: a snapshot restores every machine');
   try {
-    if (spec && !snapshotsOff()) await c.startFromSnapshot(spec);
+    if (opts.start === false) await c.prepare();
+    else if (spec && !snapshotsOff()) await c.startFromSnapshot(spec);
     else {
       await c.startAll();
       await spec?.setup?.(c);

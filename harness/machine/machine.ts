@@ -63,6 +63,25 @@ export interface ExecResult {
   raw: Buffer;
 }
 
+/** An active polling condition (see Machine.pollingCondition). */
+export interface PollingCondition {
+  readonly description: string;
+  readonly interval: number;
+  lastChecked: number;
+  readonly condition: () => Promise<boolean | void>;
+  /** Ends the condition. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/** `systemctl ARGS`, or for a user's manager the way nixosTest runs it (su to the user, their runtime dir). */
+export function systemctlCommand(args: string, user?: string): string {
+  if (!user) return `systemctl ${args}`;
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) throw new ConfigError('user', `'${user}' is not a user name`, 'use a login name such as alice');
+  const inner = `XDG_RUNTIME_DIR=/run/user/$(id -u) systemctl --user ${args}`;
+  return `su -l ${user} --shell /bin/sh -c ${shellQuote(inner)}`;
+}
+
 export interface TimeoutOpt {
   /** Host-side deadline in seconds (nixosTest units). */
   timeout?: number;
@@ -74,7 +93,7 @@ function checkUnit(unit: string): void {
 }
 
 /** `nc -z` probe of a TCP port; the address is validated (an IP or a hostname). */
-function portProbe(port: number, addr = '127.0.0.1'): string {
+function portProbe(port: number, addr = 'localhost'): string {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError('port', `${port} is not a TCP port`, 'use 1-65535');
   if (!/^[A-Za-z0-9.:-]+$/.test(addr)) throw new ConfigError('addr', `'${addr}' is not an address`, 'use an IP address or host name');
   return `nc -z -w 1 ${shellQuote(addr)} ${port}`;
@@ -105,6 +124,9 @@ export class Machine {
   /** Faults in effect (cut links, netem qdiscs), so a test can be reset to a clean network. */
   private readonly cutLinks = new Set<string>();
   private readonly netems = new Map<string, NetemSpec>();
+  /** Active polling conditions (pollingCondition), and whether one is being checked now. */
+  private readonly conditions = new Set<PollingCondition>();
+  private checking = false;
 
   constructor(opts: MachineOptions) {
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(opts.name)) throw new ConfigError('machine.name', `'${opts.name}' is not a valid hostname`, 'use lower-case letters, digits and dashes, starting with a letter');
@@ -408,9 +430,10 @@ export class Machine {
     return this.shell?.interrupt() ?? false;
   }
 
-  /** Runs a command; returns status and output. Throws only on deadline or a dead machine. */
+  /** Runs a command; returns status and output. Throws only on deadline, a dead machine or a failed polling condition. */
   async execute(command: string, opts: TimeoutOpt = {}): Promise<ExecResult> {
     if (!this.shell || !this.pid) throw new InfraError('machine is not running', this.context({ command, hint: 'call start() first' }));
+    await this.checkConditions(command);
     const timeoutMs = (opts.timeout ?? this.opts.commandTimeout ?? 300) * 1000;
     const r = await this.shell.run(command, timeoutMs);
     appendFileSync(this.path('commands.log'), `$ ${command}\n# status ${r.status}${r.timedOut ? ' (timed out, interrupted)' : ''} in ${r.elapsedMs} ms\n`);
@@ -469,12 +492,12 @@ export class Machine {
     );
   }
 
-  /** Waits until a systemd unit is active (or a oneshot finished OK); fails at once if it failed. */
-  async waitForUnit(unit: string, opts: TimeoutOpt = {}): Promise<void> {
+  /** Waits until a systemd unit is active (or a oneshot finished OK); fails at once if it failed. `user`: a user's manager. */
+  async waitForUnit(unit: string, opts: TimeoutOpt & { user?: string } = {}): Promise<void> {
     checkUnit(unit);
     await retryUntil(
       async (remaining) => {
-        const { stdout: out } = await this.execute(unitProbeCommand(unit), { timeout: Math.max(1, Math.min(30, remaining / 1000)) });
+        const { stdout: out } = await this.execute(unitProbeCommand(unit, { user: opts.user }), { timeout: Math.max(1, Math.min(30, remaining / 1000)) });
         const v = unitVerdict(unit, parseProbe(out));
         if (v.kind === 'done') return;
         if (v.kind === 'fail') throw new CommandFailedError(v.why, 1, out, '', { machine: this.name, command: `waitForUnit(${unit})` });
@@ -511,9 +534,21 @@ export class Machine {
     if (actual !== state) throw new CommandFailedError(`expected unit ${unit} to be ${state}, it is ${actual}`, 1, '', '', { machine: this.name });
   }
 
-  /** Runs `systemctl <args>`; returns status and output. */
-  systemctl(args: string): Promise<ExecResult> {
-    return this.execute(`systemctl ${args}`);
+  /** Runs `systemctl <args>` (for a user's manager with `{ user }`); returns status and output. */
+  systemctl(args: string, opts: { user?: string } = {}): Promise<ExecResult> {
+    return this.execute(systemctlCommand(args, opts.user));
+  }
+
+  /** Starts a unit (`systemctl start`), as nixosTest's start_job; returns status and output. */
+  startJob(unit: string, opts: { user?: string } = {}): Promise<ExecResult> {
+    checkUnit(unit);
+    return this.systemctl(`start ${shellQuote(unit)}`, opts);
+  }
+
+  /** Stops a unit (`systemctl stop`), as nixosTest's stop_job; returns status and output. */
+  stopJob(unit: string, opts: { user?: string } = {}): Promise<ExecResult> {
+    checkUnit(unit);
+    return this.systemctl(`stop ${shellQuote(unit)}`, opts);
   }
 
   /** Waits until a path exists in the guest. */
@@ -521,12 +556,17 @@ export class Machine {
     await this.waitUntilSucceeds(`test -e ${shellQuote(path)}`, opts);
   }
 
-  /** Waits until something listens on a TCP port (default address 127.0.0.1). */
+  /** Waits until something listens on a TCP port (default address `localhost`: a listener on ::1 counts, as in nixosTest). */
   async waitForOpenPort(port: number, opts: TimeoutOpt & { addr?: string } = {}): Promise<void> {
     await this.waitUntilSucceeds(portProbe(port, opts.addr), opts);
   }
 
-  /** Waits until nothing listens on a TCP port. */
+  /** Waits until a process listens on a unix-domain socket (stream, or datagram with `{ datagram: true }`). */
+  async waitForOpenUnixSocket(path: string, opts: TimeoutOpt & { datagram?: boolean } = {}): Promise<void> {
+    await this.waitUntilSucceeds(`nc -z ${opts.datagram ? '-uU' : '-U'} ${shellQuote(path)}`, opts);
+  }
+
+  /** Waits until nothing listens on a TCP port (default address `localhost`). */
   async waitForClosedPort(port: number, opts: TimeoutOpt & { addr?: string } = {}): Promise<void> {
     await this.waitUntilFails(portProbe(port, opts.addr), opts);
   }
@@ -603,6 +643,60 @@ export class Machine {
   /** Connects to the live serial console (ttyS0) socket. */
   openSerial(): Promise<Socket> {
     return connectUnix(this.path('serial.sock'), 5000, this.dead.signal);
+  }
+
+  /** Types characters into the serial console (ttyS0), as nixosTest's send_console. */
+  async sendConsole(chars: string): Promise<void> {
+    const sock = await this.openSerial();
+    await new Promise<void>((resolve, reject) => sock.end(chars, () => resolve()).once('error', reject));
+  }
+
+  /** Forwards 127.0.0.1:<hostPort> to a guest TCP port while the machine runs (hostPort picked free when omitted). */
+  async forwardPort(guestPort: number, hostPort?: number): Promise<number> {
+    const port = hostPort ?? (await freePort());
+    for (const p of [port, guestPort]) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new ConfigError('forwardPort', `${p} is not a TCP port`, 'use 1-65535');
+    const out = await this.sendMonitorCommand(`hostfwd_add mgmt tcp:127.0.0.1:${port}-:${guestPort}`);
+    if (out.trim()) throw new InfraError(`hostfwd_add failed: ${out.trim()}`, this.context({ hint: 'the host port may be taken; omit it to pick a free one' }));
+    if (!this.ports.has(guestPort)) await this.succeed('ip addr replace 10.0.2.15/24 dev eth0 && ip link set eth0 up');
+    this.ports.set(guestPort, port);
+    return port;
+  }
+
+  /**
+   * Checks `condition` before every command while active (at most every `interval` seconds), as nixosTest's
+   * polling_condition: a condition that throws or returns false fails the command that was about to run.
+   * Returns a handle; `dispose()` (or `using`) ends it.
+   */
+  pollingCondition(condition: () => Promise<boolean | void>, opts: { interval?: number; description?: string } = {}): PollingCondition {
+    const pc: PollingCondition = {
+      description: opts.description ?? condition.toString().slice(0, 80),
+      interval: opts.interval ?? 0,
+      lastChecked: 0,
+      condition,
+      dispose: () => void this.conditions.delete(pc),
+      [Symbol.dispose]: () => void this.conditions.delete(pc),
+    };
+    this.conditions.add(pc);
+    return pc;
+  }
+
+  /** Runs the active polling conditions that are due (never from inside a condition's own commands). */
+  private async checkConditions(command: string): Promise<void> {
+    if (this.checking || !this.conditions.size) return;
+    this.checking = true;
+    try {
+      for (const pc of this.conditions) {
+        if (Date.now() - pc.lastChecked < pc.interval * 1000) continue;
+        pc.lastChecked = Date.now();
+        const ok = await pc.condition().then((r) => r !== false, (e: Error) => e);
+        if (ok !== true) {
+          const why = ok instanceof Error ? `: ${ok.message.split('\n')[0]}` : ' (returned false)';
+          throw new CommandFailedError(`polling condition failed: ${pc.description}${why}`, 1, '', '', { machine: this.name, command, hint: 'the condition was checked before this command ran' });
+        }
+      }
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** Sends a human monitor (HMP) command through QMP; returns its output. */

@@ -63,15 +63,19 @@ const SEP = '\n--n3x--\n';
  */
 export function unitProbeCommand(unit: string, opts: { user?: string } = {}): string {
   const q = shellQuote(unit);
-  const sc = opts.user ? `systemctl --user -M ${shellQuote(`${opts.user}@`)}` : 'systemctl';
+  const sc = opts.user ? 'systemctl --user' : 'systemctl';
   const sep = `printf '${SEP.replace(/\n/g, '\\n')}'`;
-  return [
+  const probe = [
     `{ jobs=$(${sc} list-jobs --no-legend --plain --no-pager 2>/dev/null) && printf 'jobs-ok\\n%s' "$jobs" || echo jobs-failed; }`,
     sep,
     `${sc} is-system-running 2>/dev/null || true`,
     sep,
     `${sc} show --no-pager -p ${UNIT_PROPS} ${q} 2>/dev/null || true`,
   ].join('; ');
+  if (!opts.user) return probe;
+  // A user's manager, reached the way nixosTest reaches it: as that user, with their runtime dir.
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(opts.user)) throw new Error(`'${opts.user}' is not a user name`);
+  return `su -l ${opts.user} --shell /bin/bash -c ${shellQuote(`export XDG_RUNTIME_DIR=/run/user/$(id -u); ${probe}`)}`;
 }
 
 /** Parses the output of unitProbeCommand. */
