@@ -51,6 +51,12 @@ describe.sequential('smoke: Machine API on one Debian guest', () => {
     expect((await m.execute('echo short >&2')).stderr).toBe('short\n');
   });
 
+  it('commands run under set -euo pipefail, as nixosTest runs them', async () => {
+    await m.fail('false; true', 'false | true', 'echo "$N3X_NOT_SET"');
+    expect(await m.succeed('true | false || echo handled')).toBe('handled\n');
+    expect(await m.succeed('echo "${N3X_NOT_SET:-default}"')).toBe('default\n');
+  });
+
   it('each command runs in a fresh subshell: cd, variables and exit do not leak', async () => {
     await m.succeed('cd /tmp; X=1; exit 0');
     expect(await m.succeed('pwd; echo "${X:-unset}"')).toBe('/\nunset\n');

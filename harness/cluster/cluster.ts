@@ -12,7 +12,7 @@ import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
 import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
 import { healCommand, partitionCommand } from '../network/partition.js';
-import { addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
+import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
 import { onExit } from '../util/cleanup.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
@@ -148,6 +148,12 @@ export class Cluster {
     const i = this.nodes.findIndex((n) => n.name === name);
     if (i < 0) throw new ConfigError('machine', `no machine '${name}' in cluster ${this.id}`, `use one of ${this.nodes.map((n) => n.name).join(', ')}`);
     return addressOf(this.profile, i + 1, net);
+  }
+
+  /** A machine's IPv6 address on a logical network (2001:db8:<vlan>::<n>). */
+  address6(name: string, net: NetName = 'cluster'): string {
+    this.address(name, net); // same check for unknown names
+    return address6Of(this.profile, this.nodes.findIndex((n) => n.name === name) + 1, net);
   }
 
   /** Creates the segments and the machine objects (nothing boots yet). Idempotent. */

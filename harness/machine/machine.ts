@@ -632,7 +632,7 @@ export class Machine {
   async openTerminal(size: { rows: number; cols: number } = { rows: 40, cols: 120 }, term = 'xterm-256color'): Promise<Socket> {
     const sock = await connectUnix(this.path('tty.sock'), 5000, this.dead.signal);
     await this.succeed(
-      'systemctl stop n3x-tty.service 2>/dev/null; systemctl reset-failed n3x-tty.service 2>/dev/null; true',
+      'systemctl stop n3x-tty.service 2>/dev/null || true; systemctl reset-failed n3x-tty.service 2>/dev/null || true',
       `stty -F /dev/hvc1 sane rows ${size.rows} cols ${size.cols}`,
       `systemd-run --unit=n3x-tty -p TTYPath=/dev/hvc1 -p StandardInput=tty-force -p StandardOutput=tty -p StandardError=tty -p TTYReset=yes -E TERM=${term.replace(/[^A-Za-z0-9_.-]/g, '')} -E HOME=/root --working-directory=/root /bin/bash -l`,
     );
