@@ -26,18 +26,19 @@ describe.sequential('network-vlans: 3 nodes on an 802.1Q trunk', () => {
     expect(clean.onRightVlan).toBeGreaterThanOrEqual(100);
     expect(clean.onWrongVlan).toBeLessThanOrEqual(3);
 
-    // Break isolation on purpose: a sends cluster-subnet traffic tagged with the storage VLAN id. The same
-    // observation must see it arrive on b's VLAN 100 interface — the check can fail.
+    // Break isolation on purpose: a sends cluster-subnet traffic out of its VLAN 100 interface (a cluster address
+    // configured on the storage VLAN). The same observation must see it arrive on b's VLAN 100 interface.
     const bMac = (await b.succeed('cat /sys/class/net/eth1/address')).trim();
-    await a.succeed('ip link add link eth1 name leak0 type vlan id 100', 'ip addr add 192.168.200.201/24 dev leak0', 'ip link set leak0 up');
+    const target = h.cluster.address(b.name);
+    await a.succeed('ip addr add 192.168.200.201/24 dev eth1.100');
     // A static neighbour entry, so the frames go out without an ARP answer that strict ARP withholds.
-    await a.succeed(`ip neigh replace ${h.cluster.address(b.name)} lladdr ${bMac} dev leak0 nud permanent`);
+    await a.succeed(`ip neigh replace ${target} lladdr ${bMac} dev eth1.100 nud permanent`);
     try {
-      const leaked = await vlanTraffic(a, b, h.cluster.address(b.name), 'leak0');
+      const leaked = await vlanTraffic(a, b, target, 'eth1.100');
       expect(leaked.onWrongVlan).toBeGreaterThanOrEqual(100);
-      expect(leaked.replies).toBe(0); // strict ARP: b does not answer a cluster address on the storage VLAN
+      expect(leaked.replies).toBe(0); // strict ARP and rp_filter: b does not answer a cluster address on the storage VLAN
     } finally {
-      await a.succeed('ip link del leak0');
+      await a.succeed(`ip neigh del ${target} dev eth1.100`, 'ip addr del 192.168.200.201/24 dev eth1.100');
     }
   });
 

@@ -14,6 +14,7 @@ import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type S
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
+import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
 import { onExit } from '../util/cleanup.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
@@ -21,7 +22,8 @@ import { age, checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapsho
 
 const log = logger('cluster');
 
-export interface NodeSpec {
+/** One node: its name and, like the `nodes.<name>` of nixosTest, its own configuration (files, unit files, …). */
+export interface NodeSpec extends NodeConfig {
   name: string;
   /** Free-form role tag (server, agent, …) for scenarios. */
   role?: string;
@@ -31,7 +33,8 @@ export interface NodeSpec {
   forwards?: { guestPort: number; hostPort?: number }[];
 }
 
-export interface ClusterOptions {
+/** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts) are every node's defaults. */
+export interface ClusterOptions extends NodeConfig {
   /** Built-in profile name (simple, vlans, bonding-vlans) or a custom profile object. */
   profile: ProfileName | NetworkProfile;
   /** Node names or specs; a number n means n100-1 … n100-n. Default 3. */
@@ -122,9 +125,16 @@ export class Cluster {
     this.macSeed = this.id;
   }
 
+  /** The guest script applying a node's configuration (cluster defaults merged with its own); '' when none. */
+  private nodeScript(node: NodeSpec): string {
+    const c = mergeNodeConfig(this.opts, node);
+    return isEmptyNodeConfig(c) ? '' : nodeConfigScript(c);
+  }
+
   /** Validates options and resolves the image; nothing is started. */
   static async create(opts: ClusterOptions): Promise<Cluster> {
     getProfile(opts.profile);
+    for (const n of normalizeNodes(opts.nodes)) nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
     normalizeNodes(opts.nodes);
     chooseBackend(opts.network);
     const image = opts.image ? validateImage(opts.image) : await ensureImage();
@@ -179,6 +189,7 @@ export class Cluster {
       }));
       this.macs.set(node.name, nics.map((n) => n.mac));
       const script = guestNetworkScript(this.profile, { name: node.name, index: i + 1 }, all);
+      const config = this.nodeScript(node);
       this.machines.push(
         new Machine({
           name: node.name,
@@ -197,6 +208,7 @@ export class Cluster {
           },
           afterBoot: async (m) => {
             await m.succeed(script);
+            if (config) await m.succeed(config);
           },
         }),
       );
@@ -232,6 +244,7 @@ export class Cluster {
       image: this.image.id === 'custom' ? [fileId(this.image.disk), fileId(this.image.kernel), fileId(this.image.initrd)] : this.image.id,
       profile: { name: this.profile.name, segments: this.profile.segments, nics: this.profile.nics, scripts: all.map((n) => guestNetworkScript(this.profile, n, all)) },
       nodes: this.nodes.map((n) => ({
+        config: createHash('sha256').update(this.nodeScript(n)).digest('hex').slice(0, 16),
         name: n.name,
         memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
         cpus: n.cpus ?? this.opts.cpus ?? 1,

@@ -80,7 +80,7 @@ export class Machine extends MachineCommands {
   async forwardPort(guestPort: number, hostPort?: number): Promise<number> {
     const port = hostPort ?? (await freePort());
     for (const p of [port, guestPort]) if (!Number.isInteger(p) || p < 1 || p > 65535) throw new ConfigError('forwardPort', `${p} is not a TCP port`, 'use 1-65535');
-    const out = await this.sendMonitorCommand(`hostfwd_add mgmt tcp:127.0.0.1:${port}-:${guestPort}`);
+    const out = await this.sendMonitorCommand(`hostfwd_add nd-mgmt tcp:127.0.0.1:${port}-:${guestPort}`);
     if (out.trim()) throw new InfraError(`hostfwd_add failed: ${out.trim()}`, this.context({ hint: 'the host port may be taken; omit it to pick a free one' }));
     if (!this.ports.has(guestPort)) await this.succeed('ip addr replace 10.0.2.15/24 dev eth0 && ip link set eth0 up');
     this.ports.set(guestPort, port);
