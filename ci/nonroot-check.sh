@@ -39,7 +39,10 @@ node "$here/ci/host-plan.mjs"
 
 # A clean clone of the committed branch in the user's home (no node_modules, no cache: everything from scratch).
 rm -rf "$home/n3x" "$home/.cache/n3x"
-runuser -u "$user" -- git -c safe.directory='*' clone -q "$repo" "$home/n3x"
+# (git refuses a repository owned by someone else unless its global config says so: a throwaway one here)
+gitcfg=$(mktemp); chmod 0644 "$gitcfg"; printf '[safe]\n\tdirectory = *\n' > "$gitcfg"
+runuser -u "$user" -- env GIT_CONFIG_GLOBAL="$gitcfg" git clone -q "$repo" "$home/n3x"
+rm -f "$gitcfg"
 
 step plan 'node ci/host-plan.mjs --print'
 grep -q '"uid": 0' "$logs/plan.log" && { note "FAILED: the plan ran as root"; exit 1; }
