@@ -118,9 +118,10 @@ function readOr(path, fallback = '') {
   }
 }
 
-/** @param {string} cmd */
+/** On PATH, or in /usr/sbin and /sbin (mke2fs lives there, off a normal user's PATH). @param {string} cmd */
 function onPath(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  const PATH = `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`;
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore', env: { ...process.env, PATH } }).status === 0;
 }
 
 /** Reads this host's facts (the only impure part). @returns {HostFacts} */

@@ -4,6 +4,7 @@
 # otherwise --mode=unshare (needs newuidmap and a /etc/subuid range) with the steps that read the rootfs run
 # in the same user namespace (mmdebstrap --unshare-helper), so file owners in the image are right either way.
 set -euo pipefail
+PATH=$PATH:/usr/sbin:/sbin  # mke2fs, for users whose PATH lacks the sbin directories
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 suite=${N3X_DEBIAN_SUITE:-bookworm}
