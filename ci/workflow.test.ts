@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import tmp from 'tmp';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { scenariosOnDisk } from './scenarios-on-disk.js';
@@ -84,5 +86,30 @@ describe('GitHub Actions workflow', () => {
       out = String((e as { stderr: Buffer }).stderr);
     }
     expect(out).toMatch(/unknown scenario 'no-such-scenario'; use one of: .*network-vlans/);
+  });
+});
+
+describe('ci/fetch-k3s.sh', () => {
+  const run = (env: Record<string, string>) => spawnSync('bash', [`${root}ci/fetch-k3s.sh`], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, N3X_K3S_VERSION: 'v1.31.4+k3s1', ...env } });
+
+  it('fails the job when the fetch fails and N3X_REQUIRE_K3S=1; only reports a skip otherwise', () => {
+    const cache = tmp.dirSync({ unsafeCleanup: true }).name;
+    // Nothing listens on 127.0.0.1:1: the download is refused at once.
+    const env = { N3X_CACHE_DIR: cache, N3X_K3S_BASE_URL: 'http://127.0.0.1:1' };
+    const required = run({ ...env, N3X_REQUIRE_K3S: '1' });
+    expect(required.status).toBe(1);
+    expect(required.stderr).toMatch(/fetching k3s v1\.31\.4\+k3s1 failed and N3X_REQUIRE_K3S=1/);
+    const optional = run(env);
+    expect(optional.status).toBe(0);
+    expect(optional.stdout).toMatch(/k3s scenarios will report themselves skipped/);
+  });
+
+  it('reuses the cached version without fetching', () => {
+    const cache = tmp.dirSync({ unsafeCleanup: true }).name;
+    mkdirSync(join(cache, 'k3s/v1.31.4+k3s1'), { recursive: true });
+    writeFileSync(join(cache, 'k3s/v1.31.4+k3s1/k3s'), '#!/bin/sh\n', { mode: 0o755 });
+    const r = run({ N3X_CACHE_DIR: cache, N3X_K3S_BASE_URL: 'http://127.0.0.1:1', N3X_REQUIRE_K3S: '1' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/k3s v1\.31\.4\+k3s1: cached in/);
   });
 });
