@@ -59,7 +59,7 @@ rc=0
 flock "$lock" timeout 1500 runuser -l "$user" -c "cd ~/n3x && npx vitest run scenarios/$scenario.test.ts" > "$logs/scenario.log" 2>&1 || rc=$?
 note "$(printf '%-10s %4ss  exit %s  %s' scenario $((SECONDS - t0)) "$rc" "npx vitest run scenarios/$scenario.test.ts (incl. waiting for $lock)")"
 [ "$rc" = 0 ] || { tail -n 60 "$logs/scenario.log" >&2; note "FAILED: scenario (log: $logs/scenario.log)"; exit 1; }
-grep -E 'Tests +[0-9]+|skipped|on vde|on bridge' "$logs/scenario.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 20 | tee -a "$report"
+sed 's/\x1b\[[0-9;]*m//g' "$logs/scenario.log" | grep -E '^ +(Test Files|Tests|Duration) |skipped|^ ✓ .*\(' | head -n 20 | tee -a "$report"
 # Nothing of the run may outlive it: QEMU and switches get a few seconds to exit after the test process.
 for _ in $(seq 20); do
   leftover=$(pgrep -u "$user" -f 'qemu-system|vde_switch' || true)
