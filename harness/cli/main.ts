@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { detectAccel } from '../accel.js';
 import { N3xError } from '../errors.js';
 import { ensureImage, listImages, pruneImages } from '../images/cache.js';
+import { debianRecipe, withPackages } from '../images/recipe.js';
 import { age, listSnapshots, pruneSnapshots, snapshotCacheDir } from '../cluster/snapshot.js';
 import { chooseMainJob } from './mainjob.js';
 import { doctor } from './doctor.js';
@@ -43,12 +44,13 @@ program
 const images = program.command('images').description('build, list and prune cached guest images');
 images
   .command('build')
-  .description('build the base image (no-op on a cache hit)')
+  .description('build the base image, or a derived one with extra packages (no-op on a cache hit)')
   .option('--rebuild', 'build even when cached')
   .option('--quiet', 'print nothing on a cache hit')
-  .action(async (o: { rebuild?: boolean; quiet?: boolean }) => {
+  .option('--packages <names...>', 'extra Debian packages (a derived image, as NodeSpec.packages builds)')
+  .action(async (o: { rebuild?: boolean; quiet?: boolean; packages?: string[] }) => {
     const t0 = Date.now();
-    const img = await ensureImage(undefined, { rebuild: o.rebuild });
+    const img = await ensureImage(withPackages(debianRecipe, o.packages), { rebuild: o.rebuild });
     const ms = Date.now() - t0;
     if (!o.quiet || ms > 1000) console.log(`image ${img.id}: ${img.disk} (${ms} ms)`);
   });
@@ -58,7 +60,7 @@ images
   .action(() => {
     const l = listImages();
     if (!l.length) console.log('no cached images (npx n3x images build)');
-    for (const i of l) console.log(`${i.current ? '*' : ' '} ${i.name}  ${i.sizeMiB} MiB  built ${i.builtAt ?? '?'}  ${i.dir}`);
+    for (const i of l) console.log(`${i.current ? '*' : ' '} ${i.name}  ${i.sizeMiB} MiB  built ${i.builtAt ?? '?'}  ${i.packages.length ? `derived: + ${i.packages.join(' ')}  ` : ''}${i.dir}`);
   });
 images
   .command('prune')

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { detectAccel } from '../accel.js';
 import { ConfigError, InfraError, N3xError } from '../errors.js';
-import { ensureImage, validateImage, type ImageFiles } from '../images/cache.js';
+import type { ImageFiles } from '../images/cache.js';
 import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
 import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
@@ -15,6 +15,7 @@ import { healCommand, partitionCommand } from '../network/partition.js';
 import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
 import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
+import { resolveNodeImages } from './nodeimages.js';
 import { onExit } from '../util/cleanup.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
@@ -33,13 +34,13 @@ export interface NodeSpec extends NodeConfig {
   forwards?: { guestPort: number; hostPort?: number }[];
 }
 
-/** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts) are every node's defaults. */
+/** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts, packages) are every node's defaults. */
 export interface ClusterOptions extends NodeConfig {
   /** Built-in profile name (simple, vlans, bonding-vlans) or a custom profile object. */
   profile: ProfileName | NetworkProfile;
   /** Node names or specs; a number n means n100-1 … n100-n. Default 3. */
   nodes?: number | (string | NodeSpec)[];
-  /** Image to boot; default: the built-in Debian image (built and cached on first use). */
+  /** Image to boot; default: the built-in Debian image (built and cached on first use; derived per package set). */
   image?: ImageFiles | { disk: string; kernel: string; initrd: string };
   /** Network backend; default N3X_NET, else bridge as root and vde otherwise. */
   network?: BackendKind;
@@ -116,7 +117,7 @@ export class Cluster {
   /** Set when this cluster came from a snapshot: its name and when it was saved. */
   restoredFrom?: { name: string; createdAt: string; ms: number };
 
-  private constructor(readonly opts: ClusterOptions, private readonly image: ImageFiles, id?: string) {
+  private constructor(readonly opts: ClusterOptions, private readonly images: Record<string, ImageFiles>, id?: string) {
     this.profile = getProfile(opts.profile);
     this.nodes = normalizeNodes(opts.nodes);
     this.id = id ?? unusedRunId();
@@ -137,8 +138,7 @@ export class Cluster {
     for (const n of normalizeNodes(opts.nodes)) nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
     normalizeNodes(opts.nodes);
     chooseBackend(opts.network);
-    const image = opts.image ? validateImage(opts.image) : await ensureImage();
-    return new Cluster(opts, image);
+    return new Cluster(opts, await resolveNodeImages(opts, normalizeNodes(opts.nodes)));
   }
 
   /** Machine by name; throws with the list of names when unknown. */
@@ -173,7 +173,7 @@ export class Cluster {
     const kind = this.backend;
     const b = backendFor(kind);
     const accel = detectAccel();
-    log.info(`cluster ${this.id}: ${this.nodes.length} × ${this.image.id}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), state ${this.stateDir}`);
+    log.info(`cluster ${this.id}: ${this.nodes.length} × ${[...new Set(Object.values(this.images).map((i) => i.id))].join(' + ')}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), state ${this.stateDir}`);
     this.undoExit = onExit(() => rmSync(this.stateDir, { recursive: true, force: true }));
     this.writeDescriptor('starting');
     for (const [i, seg] of this.profile.segments.entries()) {
@@ -193,7 +193,7 @@ export class Cluster {
       this.machines.push(
         new Machine({
           name: node.name,
-          image: this.image,
+          image: this.images[node.name],
           stateDir: join(this.stateDir, node.name),
           memoryMiB: node.memoryMiB ?? this.opts.memoryMiB,
           cpus: node.cpus ?? this.opts.cpus,
@@ -241,10 +241,10 @@ export class Cluster {
       name: spec.name,
       setup: spec.setup ? createHash('sha256').update(spec.setup.toString()).digest('hex').slice(0, 16) : null,
       version: spec.version ?? null,
-      image: this.image.id === 'custom' ? [fileId(this.image.disk), fileId(this.image.kernel), fileId(this.image.initrd)] : this.image.id,
       profile: { name: this.profile.name, segments: this.profile.segments, nics: this.profile.nics, scripts: all.map((n) => guestNetworkScript(this.profile, n, all)) },
       nodes: this.nodes.map((n) => ({
         config: createHash('sha256').update(this.nodeScript(n)).digest('hex').slice(0, 16),
+        image: imageId(this.images[n.name]),
         name: n.name,
         memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
         cpus: n.cpus ?? this.opts.cpus ?? 1,
@@ -435,7 +435,7 @@ export class Cluster {
       profile: this.profile,
       nodes: this.nodes,
       backend: this.backend,
-      image: this.image,
+      images: this.images,
       startedAt: this.startedAt,
       segments: [...this.segments.values()].map((s) => s.describe()),
       macs: Object.fromEntries(this.macs),
@@ -459,12 +459,12 @@ export class Cluster {
   /** Takes over a kept cluster from its descriptor (machines attached, not booted). */
   static async attach(id: string): Promise<Cluster> {
     const d = readDescriptor(id);
-    const c = new Cluster({ profile: d.profile, nodes: d.nodes, network: d.backend, name: d.name ?? undefined }, d.image, d.id);
+    const c = new Cluster({ profile: d.profile, nodes: d.nodes, network: d.backend, name: d.name ?? undefined }, d.images, d.id);
     c.startedAt = d.startedAt;
     for (const s of d.segments) c.segments.set(s.hostName, attachedSegment(s));
     for (const [name, macs] of Object.entries(d.macs)) c.macs.set(name, macs);
     for (const m of d.machines) {
-      const machine = new Machine({ name: m.name, image: d.image, stateDir: m.stateDir, nics: (d.macs[m.name] ?? []).map((mac, j) => ({ id: `nic${j + 1}`, mac, backend: { type: 'user' } })) });
+      const machine = new Machine({ name: m.name, image: d.images[m.name], stateDir: m.stateDir, nics: (d.macs[m.name] ?? []).map((mac, j) => ({ id: `nic${j + 1}`, mac, backend: { type: 'user' } })) });
       await machine.attach();
       c.machines.push(machine);
     }
@@ -497,7 +497,8 @@ export interface ClusterDescriptor {
   profile: NetworkProfile;
   nodes: NodeSpec[];
   backend: BackendKind;
-  image: ImageFiles;
+  /** Node name → the image it boots (base or derived). */
+  images: Record<string, ImageFiles>;
   startedAt: string;
   segments: SegmentInfo[];
   macs: Record<string, string[]>;
@@ -521,6 +522,15 @@ function attachedSegment(info: SegmentInfo): Segment {
     describe: () => info,
     detach: () => undefined,
   };
+}
+
+/** What identifies an image in snapshot keys: its recipe id, or a custom image's files (path, size, mtime). */
+function imageId(img: ImageFiles): unknown {
+  const fileId = (p: string) => {
+    const st = statSync(p);
+    return { path: p, size: st.size, mtimeMs: Math.round(st.mtimeMs) };
+  };
+  return img.id === 'custom' ? [fileId(img.disk), fileId(img.kernel), fileId(img.initrd)] : img.id;
 }
 
 /** A run id whose state dir does not exist yet (two clusters never share one). */

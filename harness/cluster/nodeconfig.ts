@@ -5,6 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { validatePackages } from '../images/recipe.js';
 import { shellQuote } from '../util/quote.js';
 
 export interface GuestFile {
@@ -35,6 +36,11 @@ export interface NodeConfig {
   modules?: string[];
   /** Extra /etc/hosts entries: name → address. */
   hosts?: Record<string, string>;
+  /**
+   * Extra Debian packages. Nodes with the same set share one derived image, built once and cached by its
+   * recipe hash (base recipe + sorted list); nodes without extra packages boot the base image.
+   */
+  packages?: string[];
 }
 
 /** Merges cluster-wide defaults with a node's own settings (the node wins key by key). */
@@ -45,6 +51,7 @@ export function mergeNodeConfig(defaults: NodeConfig = {}, node: NodeConfig = {}
     sysctl: { ...defaults.sysctl, ...node.sysctl },
     modules: [...new Set([...(defaults.modules ?? []), ...(node.modules ?? [])])],
     hosts: { ...defaults.hosts, ...node.hosts },
+    packages: [...new Set([...(defaults.packages ?? []), ...(node.packages ?? [])])].sort(),
   };
 }
 
@@ -64,6 +71,7 @@ export function validateNodeConfig(c: NodeConfig): void {
   for (const u of Object.keys(c.unitFiles ?? {})) if (!/^[A-Za-z0-9:_.@-]+\.(service|socket|timer|target|path|mount)$/.test(u)) throw new ConfigError(`unitFiles['${u}']`, 'not a unit file name', 'use a name such as web.service');
   for (const k of Object.keys(c.sysctl ?? {})) if (!/^[a-z0-9_.\-/*]+$/i.test(k)) throw new ConfigError(`sysctl['${k}']`, 'not a sysctl key', 'use a key such as net.ipv4.ip_forward');
   for (const m of c.modules ?? []) if (!/^[A-Za-z0-9_-]+$/.test(m)) throw new ConfigError('modules', `'${m}' is not a module name`, 'use a name such as br_netfilter');
+  validatePackages(c.packages ?? []);
   for (const [n, a] of Object.entries(c.hosts ?? {})) if (!/^[A-Za-z0-9.-]+$/.test(n) || !/^[0-9A-Fa-f.:]+$/.test(a)) throw new ConfigError(`hosts['${n}']`, `'${n} ${a}' is not a host entry`, 'use { name: address }');
 }
 
@@ -93,7 +101,7 @@ export function nodeConfigScript(c: NodeConfig): string {
   return lines.join('\n');
 }
 
-/** True when there is nothing to apply. */
+/** True when there is nothing to apply in the guest script (packages are in the image, not the script). */
 export function isEmptyNodeConfig(c: NodeConfig): boolean {
   return !Object.keys(c.files ?? {}).length && !Object.keys(c.unitFiles ?? {}).length && !Object.keys(c.sysctl ?? {}).length && !(c.modules ?? []).length && !Object.keys(c.hosts ?? {}).length;
 }

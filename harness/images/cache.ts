@@ -1,4 +1,7 @@
-/** Image cache under $XDG_CACHE_HOME/n3x/images/<recipe>-<hash>: build once, reuse; overlays per run. */
+/**
+ * Image cache under $XDG_CACHE_HOME/n3x/images/<recipe>-<hash> (derived images with extra packages:
+ * <recipe>+pkgs-<hash>): build once, reuse; overlays per run.
+ */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +9,7 @@ import { execa } from 'execa';
 import { ConfigError, InfraError } from '../errors.js';
 import { logger } from '../log.js';
 import { sleep } from '../retry.js';
-import { debianRecipe, recipeHash, type Recipe } from './recipe.js';
+import { debianRecipe, imageName, recipeHash, withPackages, type Recipe } from './recipe.js';
 
 const log = logger('images');
 
@@ -24,7 +27,7 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function imageDir(r: Recipe): string {
-  return join(cacheRoot(), 'images', `${r.name}-${recipeHash(r)}`);
+  return join(cacheRoot(), 'images', imageName(r));
 }
 
 function filesIn(dir: string, id: string): ImageFiles {
@@ -44,7 +47,7 @@ export function validateImage(img: Omit<ImageFiles, 'id'> & { id?: string }): Im
 /** Returns the cached image for the recipe, building it first when missing (with a lock against parallel builds). */
 export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: boolean } = {}): Promise<ImageFiles> {
   const dir = imageDir(r);
-  const files = filesIn(dir, `${r.name}-${recipeHash(r)}`);
+  const files = filesIn(dir, imageName(r));
   if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files;
   mkdirSync(join(cacheRoot(), 'images'), { recursive: true });
   const lock = `${dir}.lock`;
@@ -63,8 +66,11 @@ async function buildInto(r: Recipe, dir: string): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
   const t0 = Date.now();
-  log.info(`building image ${r.name} (${recipeHash(r)}) — first time only, about 1–2 minutes`);
-  const p = execa('bash', [join(r.dir, 'build.sh'), tmp], { all: true, reject: false });
+  const extra = r.packages?.length ? ` + ${r.packages.join(' ')}` : '';
+  log.info(`building image ${r.name}${extra} (${recipeHash(r)}) — first time only, about 1–2 minutes`);
+  // build.sh installs N3X_EXTRA_PACKAGES next to packages.txt: a derived image takes the same (root or rootless) path.
+  const env = { N3X_EXTRA_PACKAGES: (r.packages ?? []).join(' ') };
+  const p = execa('bash', [join(r.dir, 'build.sh'), tmp], { all: true, reject: false, env });
   const tailLines: string[] = [];
   for await (const line of p.iterable({ from: 'all' })) {
     tailLines.push(String(line));
@@ -79,7 +85,7 @@ async function buildInto(r: Recipe, dir: string): Promise<void> {
       hint: 'check network access to the Debian mirror and that mmdebstrap, e2fsprogs and qemu-utils are installed (ci/setup.sh installs them; as non-root it also checks user namespaces and /etc/subuid for mmdebstrap --mode=unshare)',
     });
   }
-  writeFileSync(join(tmp, 'recipe.json'), JSON.stringify({ recipe: r.name, hash: recipeHash(r), builtAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, null, 2));
+  writeFileSync(join(tmp, 'recipe.json'), JSON.stringify({ recipe: r.name, hash: recipeHash(r), packages: r.packages ?? [], builtAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, null, 2));
   writeFileSync(join(tmp, 'complete'), '');
   await execa('mv', [tmp, dir]);
   log.info(`image ${r.name} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${dir}`);
@@ -117,26 +123,31 @@ export interface CachedImage {
   dir: string;
   sizeMiB: number;
   builtAt?: string;
+  /** Extra packages of a derived image (empty for a base image). */
+  packages: string[];
   current: boolean;
 }
 
-/** Images in the cache; `current` marks those matching today's recipes. */
+/** Images in the cache; `current` marks those matching today's recipes (a derived image: with its packages). */
 export function listImages(recipes: Recipe[] = [debianRecipe]): CachedImage[] {
   const root = join(cacheRoot(), 'images');
   if (!existsSync(root)) return [];
-  const current = new Set(recipes.map((r) => `${r.name}-${recipeHash(r)}`));
+  const current = (name: string, packages: string[]) => recipes.some((r) => imageName(withPackages(r, packages)) === name);
   return readdirSync(root)
     .filter((n) => existsSync(join(root, n, 'complete')))
     .map((n) => {
       const dir = join(root, n);
       const size = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
       let builtAt: string | undefined;
+      let packages: string[] = [];
       try {
-        builtAt = JSON.parse(readFileSync(join(dir, 'recipe.json'), 'utf8')).builtAt;
+        const meta = JSON.parse(readFileSync(join(dir, 'recipe.json'), 'utf8'));
+        builtAt = meta.builtAt;
+        packages = meta.packages ?? [];
       } catch {
         /* older layout */
       }
-      return { name: n, dir, sizeMiB: Math.round(size / 2 ** 20), builtAt, current: current.has(n) };
+      return { name: n, dir, sizeMiB: Math.round(size / 2 ** 20), builtAt, packages, current: current(n, packages) };
     });
 }
 

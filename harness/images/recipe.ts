@@ -1,12 +1,18 @@
-/** An image recipe is a folder (build.sh + everything it reads); its id is a hash of every file in it. */
+/**
+ * An image recipe is a folder (build.sh + everything it reads) plus, for a derived image, extra Debian packages;
+ * its id is a hash of every file in the folder and the sorted package list.
+ */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../errors.js';
 
 export interface Recipe {
   name: string;
   dir: string;
+  /** Extra Debian packages installed on top of the folder's packages.txt (a derived image); sorted, unique. */
+  packages?: string[];
 }
 
 /** The built-in Debian bookworm guest. */
@@ -30,5 +36,31 @@ export function recipeHash(r: Recipe, env: NodeJS.ProcessEnv = process.env): str
     h.update(readFileSync(f));
     h.update('\0');
   }
+  // Only derived images hash their packages: the base image's hash stays what ci/recipe-hash.mjs computes.
+  if (r.packages?.length) h.update(`packages=${r.packages.join(',')}\n`);
   return h.digest('hex').slice(0, 16);
+}
+
+/** Debian package names (Debian Policy 5.6.1): lower case, digits, + - . ; at least two characters. */
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/** Throws a ConfigError naming the first package that is not a Debian package name. */
+export function validatePackages(packages: string[], field = 'packages'): void {
+  for (const p of packages) {
+    if (typeof p !== 'string' || !PACKAGE_NAME.test(p)) {
+      throw new ConfigError(field, `'${String(p)}' is not a Debian package name`, 'use names such as keepalived or nfs-kernel-server (lower case, digits, + - .), no versions or options');
+    }
+  }
+}
+
+/** The recipe of `base` plus extra packages (sorted, deduplicated); `base` itself when there are none. */
+export function withPackages(base: Recipe, packages: string[] = []): Recipe {
+  validatePackages(packages);
+  const list = [...new Set(packages)].sort();
+  return list.length ? { ...base, packages: list } : base;
+}
+
+/** The cache entry name of a recipe: `<name>-<hash>` (a derived image is `<name>+pkgs-<hash>`). */
+export function imageName(r: Recipe): string {
+  return `${r.name}${r.packages?.length ? '+pkgs' : ''}-${recipeHash(r)}`;
 }

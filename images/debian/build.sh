@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the n3x Debian guest: mmdebstrap rootfs -> ext4 -> qcow2, plus the kernel and a small initramfs.
-# usage: build.sh OUTDIR   (writes OUTDIR/{disk.qcow2,vmlinuz,initrd.img}). As root: mmdebstrap --mode=root;
+# usage: [N3X_EXTRA_PACKAGES='pkg …'] build.sh OUTDIR   (writes OUTDIR/{disk.qcow2,vmlinuz,initrd.img}). As root: mmdebstrap --mode=root;
 # otherwise --mode=unshare (needs newuidmap and a /etc/subuid range) with the steps that read the rootfs run
 # in the same user namespace (mmdebstrap --unshare-helper), so file owners in the image are right either way.
 set -euo pipefail
@@ -21,6 +21,8 @@ trap 'if [ -d "$work/rootfs" ]; then inns find "$work/rootfs" -mindepth 1 -delet
 # In unshare mode the namespace's root is a subordinate uid: it may enter $work and write the files made for it.
 chmod 0711 "$work"
 pkgs=$(grep -v '^#' "$here/packages.txt" | grep -v '^$' | paste -sd, -)
+# A derived image (NodeSpec.packages): extra package names, space-separated (validated by harness/images/recipe.ts).
+for p in ${N3X_EXTRA_PACKAGES:-}; do pkgs="$pkgs,$p"; done
 echo "step: rootfs ($suite, $(echo "$pkgs" | tr ',' '\n' | wc -l) packages, mode $mode)"
 mmdebstrap --variant=minbase --mode="$mode" --format=directory --keyring="$keyring" \
   --include="$pkgs" \

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { debianRecipe, imageName } from '../images/recipe.js';
+import { nodeRecipes, resolveNodeImages } from './nodeimages.js';
+
+describe('node images', () => {
+  it('groups nodes by package set (cluster defaults + their own): equal sets share one image, none boots the base', () => {
+    const r = nodeRecipes({ packages: ['tcpdump'] }, [
+      { name: 'a', packages: ['keepalived'] },
+      { name: 'b', packages: ['keepalived', 'tcpdump'] },
+      { name: 'c' },
+      { name: 'd', packages: ['nfs-common'] },
+    ]);
+    const names = Object.fromEntries([...r].map(([n, rec]) => [n, imageName(rec)]));
+    expect(names.a).toBe(names.b);
+    expect(new Set(Object.values(names)).size).toBe(3);
+    expect(r.get('c')!.packages).toEqual(['tcpdump']);
+    expect(nodeRecipes({}, [{ name: 'x' }]).get('x')).toBe(debianRecipe);
+  });
+
+  it('refuses extra packages on a custom image before building anything', async () => {
+    await expect(resolveNodeImages({ image: { disk: '/nonexistent', kernel: '/k', initrd: '/i' } }, [{ name: 'a', packages: ['keepalived'] }])).rejects.toThrow(/custom image/);
+  });
+});
