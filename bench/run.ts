@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: JSON on stdout (logs on stderr). Measures boot-to-ready (1 VM), succeed('true') round trips,
- * image build cold and cache hit, 3-node cold boot to all-ready, and cold boot + etcd formation vs snapshot
+ * file transfer (100 MiB both ways via the 9p shared dir and the console, MB/s), image build cold and cache hit, 3-node cold boot to all-ready, and cold boot + etcd formation vs snapshot
  * restore of the same 3-node cluster. `--skip-cold-build` skips the ~90 s build.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { startCluster, type Cluster } from '../harness/cluster/cluster.js';
 import { stateRoot } from '../harness/util/paths.js';
 import { ETCD_FORMED, waitHealthy } from '../scenarios/lib/etcd.js';
 import { chooseBackend } from '../harness/network/backend.js';
+import { measureTransfer } from './transfer.js';
 
 const args = new Set(process.argv.slice(2));
 const quantile = (xs: number[], q: number) => {
@@ -65,6 +66,8 @@ results.imageCacheHitMs = hitMs;
       rtFine.push(performance.now() - t0);
     }
     results.singleVm = { bootToReadyMs: bootMs, succeedTrue: { n: 200, medianMs: quantile(rtFine, 0.5), p95Ms: quantile(rtFine, 0.95) } };
+    // 100 MiB both ways, through the 9p shared directory and through the console (MB/s).
+    results.fileTransfer100MiB = await measureTransfer(m, 100);
   } finally {
     await m.destroy();
   }

@@ -4,11 +4,15 @@
 # report, and leaves serial logs and failure dumps under artifacts/<scenario>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: ci/run-scenario.sh <scenario>   (one of: $(ls scenarios/*.test.ts | xargs -n1 basename | sed 's/.test.ts//' | tr '\n' ' '))}
-if [ ! -f "scenarios/$name.test.ts" ]; then
-  echo "ci/run-scenario.sh: unknown scenario '$name'; use one of: $(ls scenarios/*.test.ts | xargs -n1 basename | sed 's/.test.ts//' | tr '\n' ' ')" >&2
+# Scenario names are paths below scenarios/ without .test.ts: smoke, nixpkgs/keepalived, …
+known() { (cd scenarios && find . -name '*.test.ts' | sed 's|^\./||; s|\.test\.ts$||' | sort | tr '\n' ' '); }
+name=${1:?usage: ci/run-scenario.sh <scenario>   (one of: $(known))}
+if [ ! -f "scenarios/$name.test.ts" ] || [[ $name == *..* ]]; then
+  echo "ci/run-scenario.sh: unknown scenario '$name'; use one of: $(known)" >&2
   exit 2
 fi
+# GitHub artifact names may not contain '/': the upload step reads this one.
+if [ -n "${GITHUB_ENV:-}" ]; then echo "N3X_ARTIFACT_NAME=n3x-${name//\//-}" >> "$GITHUB_ENV"; fi
 bash ci/setup.sh
 case $name in
   k3s-*) [ -n "${N3X_K3S_BINARY:-}" ] || bash ci/fetch-k3s.sh ;;

@@ -10,4 +10,3 @@ export { N3xError, TestFailure, CommandFailedError, WaitTimeoutError, InfraError
 export { validateNetem, netemCommand, type NetemSpec } from './network/netem.js';
 export { addressOf, ifaceOf, type NetworkProfile } from './network/profile.js';
 export { profiles, getProfile, netemProfiles, type NetemProfileName } from '../profiles/index.js';
-export { subtest } from './subtest.js';

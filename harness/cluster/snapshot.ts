@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { cacheRoot } from '../images/cache.js';
 
 /** Bump when the on-disk layout or the restore procedure changes: old snapshots stop matching. */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2; // 2: every machine has the 9p shared-directory device
 
 export interface SnapshotFile {
   /** Path relative to the snapshot dir. */

@@ -4,55 +4,30 @@
  * fast, with the last serial lines, when the machine dies. Split by concern: process.ts (QEMU lifecycle),
  * commands.ts (commands, waits, units), this file (files, terminals, port forwards, link faults).
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { Socket } from 'node:net';
-import { execa } from 'execa';
-import { CommandFailedError, ConfigError, InfraError } from '../errors.js';
+import { ConfigError, InfraError } from '../errors.js';
 import { clearNetemCommand, netemCommand, type NetemSpec } from '../network/netem.js';
 import { freePort } from '../util/ports.js';
-import { shellQuote } from '../util/quote.js';
 import { connectUnix } from '../console/shell.js';
 import { MachineCommands } from './commands.js';
+import { copyIn, copyOut, type TransferOpts } from './transfer.js';
 
 export type { ExecResult, MachineOptions, TimeoutOpt } from './process.js';
+export { GUEST_SHARED_DIR, type TransferOpts } from './transfer.js';
 export { systemctlCommand, type PollingCondition } from './commands.js';
 
 export class Machine extends MachineCommands {
-  /** Copies a host file or directory into the guest at `dst` (full target path). */
-  async copyFromHost(src: string, dst: string): Promise<void> {
-    const isDir = statSync(src).isDirectory();
-    const data = isDir ? (await execa('tar', ['-C', src, '-cf', '-', '.'], { encoding: 'buffer' })).stdout : readFileSync(src);
-    const tmp = `/run/n3x/upload.${process.pid}.${Date.now()}`;
-    await this.succeed(`rm -f ${tmp}`);
-    const chunk = 3 * 256 * 1024; // base64 of 768 KiB per command
-    for (let off = 0; off < data.length || off === 0; off += chunk) {
-      const b64 = Buffer.from(data.subarray(off, off + chunk)).toString('base64');
-      await this.succeed(`printf %s '${b64}' | base64 -d >> ${tmp}`);
-      if (data.length === 0) break;
-    }
-    const q = shellQuote(dst);
-    if (isDir) await this.succeed(`mkdir -p ${q} && tar -C ${q} -xf ${tmp} && rm -f ${tmp}`);
-    else await this.succeed(`mkdir -p "$(dirname ${q})" && mv ${tmp} ${q} && chmod ${(statSync(src).mode & 0o777).toString(8)} ${q}`);
+  /**
+   * Copies a host file or directory into the guest at `dst` (full target path): through the shared directory
+   * (9p, mounted at /run/n3x/shared for the transfer) when the guest has it, else through the console.
+   */
+  async copyFromHost(src: string, dst: string, opts: TransferOpts = {}): Promise<void> {
+    await copyIn(this, this.path('shared'), src, dst, opts);
   }
 
-  /** Copies a guest file or directory into host dir `dstDir` (created); returns the host path. */
-  async copyFromMachine(src: string, dstDir: string): Promise<string> {
-    mkdirSync(dstDir, { recursive: true });
-    const q = shellQuote(src);
-    const isDir = (await this.execute(`test -d ${q}`)).status === 0;
-    const target = join(dstDir, basename(src));
-    if (isDir) {
-      const r = await this.execute(`tar -C "$(dirname ${q})" -cf - "$(basename ${q})"`);
-      if (r.status !== 0) throw new CommandFailedError(`cannot read ${src}: ${r.stderr.trim()}`, r.status, '', r.stderr, this.context());
-      await execa('tar', ['-C', dstDir, '-xf', '-'], { input: r.raw });
-    } else {
-      const r = await this.execute(`cat ${q}`);
-      if (r.status !== 0) throw new CommandFailedError(`cannot read ${src}: ${r.stderr.trim()}`, r.status, '', r.stderr, this.context());
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, r.raw);
-    }
-    return target;
+  /** Copies a guest file or directory into host dir `dstDir` (created); returns the host path. Same paths as copyFromHost. */
+  async copyFromMachine(src: string, dstDir: string, opts: TransferOpts = {}): Promise<string> {
+    return copyOut(this, this.path('shared'), src, dstDir, opts);
   }
 
   /**

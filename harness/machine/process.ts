@@ -191,6 +191,7 @@ export abstract class MachineProcess {
         serialSocket: this.path('serial.sock'),
         serialLog: this.path('serial.log'),
         pidFile: this.path('qemu.pid'),
+        sharedDir: privateDir(this.path('shared')),
       }),
       ...extraArgv,
     ];

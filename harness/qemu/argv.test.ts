@@ -14,6 +14,13 @@ describe('buildQemuArgv', () => {
     expect(after(buildQemuArgv({ ...base, accel: 'kvm' }), '-cpu')).toEqual(['host']);
     expect(after(buildQemuArgv(base), '-machine')).toEqual(['q35,accel=tcg']);
   });
+  it('exports the shared dir over 9p (tag n3x-shared, fixed PCI slot so saved states load) only when given', () => {
+    const a = buildQemuArgv({ ...base, sharedDir: '/s/shared' });
+    expect(after(a, '-fsdev')).toEqual(['local,id=fs0,path=/s/shared,security_model=none']);
+    expect(after(a, '-device')).toContain('virtio-9p-pci,fsdev=fs0,mount_tag=n3x-shared,bus=pcie.0,addr=0x5');
+    expect(buildQemuArgv(base)).not.toContain('-fsdev');
+    expect(() => buildQemuArgv({ ...base, sharedDir: '/s/a,b' })).toThrow(/commas/);
+  });
   it('never reboots in place, so a guest panic or reboot ends the process', () => {
     expect(buildQemuArgv(base)).toContain('-no-reboot');
   });

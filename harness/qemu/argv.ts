@@ -45,6 +45,8 @@ export interface QemuSpec {
   serialSocket: string;
   serialLog: string;
   pidFile: string;
+  /** Host dir exported over 9p with mount tag n3x-shared (the guest mounts it only while transferring files). */
+  sharedDir?: string;
   extraArgs?: string[];
 }
 
@@ -82,6 +84,11 @@ export function buildQemuArgv(s: QemuSpec): string[] {
     a.push('-drive', `file=${d.path},if=none,id=disk${i},format=${d.format ?? 'qcow2'},cache=writeback${ro}`);
     a.push('-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial},bus=pcie.0,addr=${hex(DISK_SLOT_BASE + i)}`);
   });
+  if (s.sharedDir) {
+    if (/[,\s]/.test(s.sharedDir)) throw new Error(`${s.name}: the shared dir path may not contain commas or spaces: ${s.sharedDir}`);
+    a.push('-fsdev', `local,id=fs0,path=${s.sharedDir},security_model=none`);
+    a.push('-device', 'virtio-9p-pci,fsdev=fs0,mount_tag=n3x-shared,bus=pcie.0,addr=0x5');
+  }
   s.nics.forEach((n, i) => {
     a.push('-netdev', netdev(n));
     a.push('-device', `virtio-net-pci,id=${n.id},netdev=nd-${n.id},mac=${n.mac},bus=pcie.0,addr=${hex(NIC_SLOT_BASE + i)}`);
