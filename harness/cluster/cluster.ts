@@ -14,6 +14,7 @@ import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type S
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile } from '../../profiles/index.js';
+import { recordCluster, recordHeal, recordPartition, recordRestore, recordStop } from '../report/record.js';
 import { onExit } from '../util/cleanup.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
@@ -185,6 +186,7 @@ export class Cluster {
         }),
       );
     }
+    recordCluster(this, [...this.segments.values()].map((s) => s.describe()), Object.fromEntries(this.macs));
   }
 
   /** Creates segments and machines, boots all in parallel, configures networks. */
@@ -322,6 +324,7 @@ export class Cluster {
       throw e;
     }
     this.restoredFrom = { name: meta.name, createdAt: meta.createdAt, ms: Date.now() - t0 };
+    recordRestore(this);
     this.writeDescriptor('running');
     log.info(`cluster ${this.id}: restored ${meta.name} (${age(meta.createdAt)}) in ${(this.restoredFrom.ms / 1000).toFixed(1)} s`);
   }
@@ -368,11 +371,13 @@ export class Cluster {
       ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(b)))),
       ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(a)))),
     ]);
+    recordPartition(this, a, b);
   }
 
   /** Removes every partition. */
   async heal(): Promise<void> {
     await Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataNics()))));
+    recordHeal(this);
   }
 
   private dataNics(): string[] {
@@ -435,6 +440,7 @@ export class Cluster {
     this.stopped = true;
     await Promise.allSettled(this.machines.map((m) => m.kill()));
     for (const s of this.segments.values()) await s.destroy().catch(() => undefined);
+    recordStop(this);
     if (!opts.keepState) rmSync(this.stateDir, { recursive: true, force: true });
     this.undoExit?.();
   }

@@ -24,6 +24,7 @@ import { parseShow, unitProbeCommand, unitVerdict } from './units.js';
 import { freePort } from '../util/ports.js';
 import { shellQuote } from '../util/quote.js';
 import { alive as pidAlive } from '../images/cache.js';
+import { recordBoot, recordCommand, recordLink, recordNetem } from '../report/record.js';
 
 export interface MachineOptions {
   name: string;
@@ -119,6 +120,7 @@ export class Machine {
       // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
       if (this.ports.size) await this.succeed('ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up');
       await this.opts.afterBoot?.(this);
+      recordBoot(this, t0);
     } catch (e) {
       throw await this.failStart(e);
     }
@@ -388,6 +390,7 @@ export class Machine {
     const timeoutMs = opts.timeout !== undefined ? opts.timeout * 1000 : (this.opts.commandTimeoutMs ?? 300_000);
     const r = await this.shell.run(command, timeoutMs);
     appendFileSync(this.path('commands.log'), `$ ${command}\n# status ${r.status}${r.timedOut ? ' (timed out, interrupted)' : ''} in ${r.elapsedMs} ms\n`);
+    recordCommand(this, command, r);
     if (r.timedOut) {
       throw new WaitTimeoutError(`command timed out after ${timeoutMs / 1000} s and was interrupted (the machine is still usable)`, this.context({ command, elapsedMs: r.elapsedMs }));
     }
@@ -598,26 +601,31 @@ export class Machine {
     const id = /^eth\d+$/.test(nic) ? this.dataNics[Number(nic.slice(3)) - 1] : nic;
     if (!id) throw new ConfigError('nic', `${this.name} has no data NIC ${nic}`, `use one of ${this.dataNics.map((_, i) => `eth${i + 1}`).join(', ') || '(none)'}`);
     await this.qmpCommand('set_link', { name: id, up });
+    recordLink(this, id, up);
   }
 
   /** Cuts every data NIC (the machine keeps running; the backdoor is unaffected). */
   async block(): Promise<void> {
     for (const id of this.dataNics) await this.qmpCommand('set_link', { name: id, up: false });
+    recordLink(this, 'all', false);
   }
 
   /** Restores every data NIC. */
   async unblock(): Promise<void> {
     for (const id of this.dataNics) await this.qmpCommand('set_link', { name: id, up: true });
+    recordLink(this, 'all', true);
   }
 
   /** Applies netem (delay, jitter, loss, rate) to a guest interface. */
   async netem(iface: string, spec: NetemSpec): Promise<void> {
     await this.succeed(netemCommand(iface, spec));
+    recordNetem(this, iface, spec);
   }
 
   /** Removes any netem qdisc from a guest interface. */
   async clearNetem(iface: string): Promise<void> {
     await this.succeed(clearNetemCommand(iface));
+    recordNetem(this, iface, null);
   }
 
   /** Host port forwarded (on 127.0.0.1) to a guest port. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, onTestFailed, beforeEach } from 'vitest';
 import { startCluster, type Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import type { Machine } from '../machine/machine.js';
 import { artifactsDir, collectDiagnostics } from './diagnostics.js';
+import { recordStop } from '../report/record.js';
 
 export interface ClusterHandle {
   /** The running cluster (available inside tests and hooks after beforeAll). */
@@ -33,6 +34,7 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
   afterAll(async () => {
     clearTimeout(deadline);
     if (c && failed && process.env.N3X_KEEP === '1') {
+      recordStop(c); // the report gets its serial logs now; the kept cluster goes on
       c.detach();
       console.error(`\nn3x: kept cluster ${c.id} running after a failure (N3X_KEEP=1): npx n3x attach ${c.id}   (remove it: npx n3x stop ${c.id})\n`);
       return;

@@ -1,0 +1,13 @@
+/**
+ * Vitest setup file (vm project): tells the recorder which file and test the following events belong to,
+ * and records every live cluster's last serial lines when a test fails (shown with the error in the report).
+ */
+import { afterEach, beforeAll, beforeEach } from 'vitest';
+import { recordFailure, setScope } from './record.js';
+
+beforeAll((_ctx, suite) => setScope({ file: suite.file.filepath }));
+beforeEach((ctx) => {
+  setScope({ file: ctx.task.file.filepath, test: ctx.task.id });
+  ctx.onTestFailed(() => recordFailure(ctx.task.id));
+});
+afterEach((ctx) => setScope({ file: ctx.task.file.filepath }));
