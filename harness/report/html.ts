@@ -140,7 +140,7 @@ export function renderHtml(r: ReportData, files: ReportFiles = { commands: () =>
   const sorted = r.files.map((f, i) => ({ f, i })).sort((a, b) => order(a.f) - order(b.f) || a.i - b.i);
   const nav = sorted.map(({ f, i }) => `<li>${badge(f.state)}<a href="#file-${i}">${esc(f.relFile)}</a> <span class="muted">${f.tests.length} test(s), ${dur(f.durationMs)}</span></li>`).join('');
   const unhandled = r.unhandledErrors.length ? `<div class="failure"><h4>unhandled errors</h4>${r.unhandledErrors.map(errorBlock).join('')}</div>` : '';
-  const others = r.otherClusters.length ? `<section class="file"><h2>clusters of nested runs</h2>${r.otherClusters.map((x) => clusterBlock(x, new Map(), files)).join('')}</section>` : '';
+  const others = r.otherClusters.length ? `<section class="file"><h2>${r.files.length ? 'clusters started outside these files (nested runs)' : 'clusters'}</h2>${r.otherClusters.map((x) => clusterBlock(x, new Map(), files)).join('')}</section>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>n3x report · ${c.failed ? `${c.failed} failed` : 'passed'}</title><style>${CSS}</style></head><body>
 <header><h1>n3x run report</h1><div>${esc(r.generatedAt)} · ${dur(r.durationMs)} · ${c.files} file(s) · ${badge('passed')}${c.passed} ${badge('failed')}${c.failed} ${badge('skipped')}${c.skipped}${c.fileErrors ? ` · ${c.fileErrors} file error(s)` : ''} · <a style="color:#9cc3ff" href="report.json">report.json</a></div></header>
 <main>${unhandled}<ul>${nav}</ul>${sorted.map(({ f, i }) => fileBlock(f, i, files)).join('\n')}${others}</main></body></html>\n`;

@@ -69,7 +69,7 @@ describe('report model', () => {
     expect(html).toContain('skipped: no k3s binary: set N3X_K3S_BINARY');
     expect(html).toContain(' ×2 $ ping -c1 192.168.200.2');
     expect(html).toContain('[… 5000 characters cut; <a href="files/ab12/n100-1/00023.stdout.txt">full stdout</a>]');
-    expect(html).toContain('clusters of nested runs');
+    expect(html).toContain('clusters started outside these files (nested runs)');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
 });

@@ -40,19 +40,20 @@ export function topologySvg(t: Topology): string {
   };
   for (const s of t.segments) add(`seg:${s.name}`, { cls: 'seg', lines: [{ text: `${s.name} segment` }, { text: `${s.kind === 'vde' ? 'VDE switch' : 'bridge'} ${s.hostName}`, cls: 'sub' }] });
   const cut: string[] = [];
-  for (const m of t.machines) {
+  // dagre places nodes of a rank right to left in insertion order: insert in reverse to read left to right.
+  for (const m of [...t.machines].reverse()) {
     const mid = `m:${m.name}`;
     g.setNode(mid, { label: m.name });
-    for (const n of m.nics) {
+    for (const n of [...m.nics].reverse()) {
       add(`${mid}:${n.name}`, { cls: n.up ? 'nic' : 'nic cut', lines: [{ text: n.name }, ...(n.mac ? [{ text: n.mac, cls: 'sub' }] : []), ...(n.up ? [] : [{ text: 'LINK CUT', cls: 'bad' }])] }, mid);
       g.setEdge(`seg:${n.segment}`, `${mid}:${n.name}`);
       if (!n.up) cut.push(`seg:${n.segment}|${mid}:${n.name}`);
     }
     if (m.bond) {
       add(`${mid}:${m.bond.name}`, { cls: 'bond', lines: [{ text: m.bond.name }, { text: m.bond.mode, cls: 'sub' }, ...(m.netem[m.bond.name] ? [{ text: `netem ${netemLabel(m.netem[m.bond.name])}`, cls: 'netem' }] : [])] }, mid);
-      for (const s of m.bond.slaves) g.setEdge(`${mid}:${s}`, `${mid}:${m.bond.name}`);
+      for (const s of [...m.bond.slaves].reverse()) g.setEdge(`${mid}:${s}`, `${mid}:${m.bond.name}`);
     }
-    for (const f of m.ifaces) {
+    for (const f of [...m.ifaces].reverse()) {
       if (f.name === f.parent) {
         // An untagged network on the NIC itself: the NIC box carries the address.
         const box = boxes.get(`${mid}:${f.name}`);
@@ -136,9 +137,9 @@ export function bootTimelineSvg(boots: BootView[]): string {
         const end = phases[j + 1]?.s ?? (p.name === 'backdoor' ? p.s : guestEnd);
         const width = Math.max(sx(end) - sx(p.s), p.name === 'backdoor' ? 3 : 1);
         rows.push(`<rect x="${sx(p.s).toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="16" class="${PHASE_CLASS[p.name]}"><title>${p.name} at ${p.s.toFixed(2)} s (guest clock)</title></rect>`);
-        rows.push(`<text x="${(sx(p.s) + 3).toFixed(1)}" y="${y + 28}" class="phlabel">${p.name} ${p.s.toFixed(1)}s</text>`);
+        rows.push(`<text x="${(sx(p.s) + 3).toFixed(1)}" y="${y + 28 + (j % 2) * 11}" class="phlabel">${p.name} ${p.s.toFixed(1)}s</text>`);
       }
-      y += 36;
+      y += 46;
     }
     rows.push(`<text x="0" y="${y + 12}">host</text>`);
     if (b.readyMs !== undefined) {
