@@ -5,7 +5,8 @@
 import { afterEach, beforeAll, beforeEach } from 'vitest';
 import { recordFailure, setScope } from './record.js';
 
-beforeAll((_ctx, suite) => setScope({ file: suite.file.filepath }));
+// eslint-disable-next-line no-empty-pattern -- Vitest requires a destructuring pattern for the context
+beforeAll(({}, suite) => setScope({ file: suite.file.filepath }));
 beforeEach((ctx) => {
   setScope({ file: ctx.task.file.filepath, test: ctx.task.id });
   ctx.onTestFailed(() => recordFailure(ctx.task.id));
