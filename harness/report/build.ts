@@ -2,9 +2,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { stripAnsi } from '../console/serial.js';
 import type { RecordEvent } from './events.js';
 import { renderHtml } from './html.js';
+import { cleanTerminal } from './truncate.js';
 import { buildClusters, buildReport, type ClusterView, type RunInput } from './model.js';
 
 /** Every event recorded under `dir`/records (all workers), oldest first; unreadable lines are skipped. */
@@ -27,7 +27,7 @@ export function readRecords(dir: string): RecordEvent[] {
 
 /** Serial logs copied into the report dir (files/<cluster>/<machine>/serial.log). */
 export function copiedSerial(dir: string) {
-  return (_cluster: string, _machine: string, rel?: string) => (rel && existsSync(join(dir, rel)) ? { text: stripAnsi(readFileSync(join(dir, rel), 'utf8')), file: rel } : undefined);
+  return (_cluster: string, _machine: string, rel?: string) => (rel && existsSync(join(dir, rel)) ? { text: cleanTerminal(readFileSync(join(dir, rel), 'utf8')), file: rel } : undefined);
 }
 
 const commandsRel = (cluster: string, machine: string) => join('files', cluster, machine, 'commands.txt');

@@ -61,7 +61,10 @@ function testRow(t: TestView, fileId: string): string {
   const note = t.state === 'skipped' && t.skipNote ? `<span class="muted">skipped: ${esc(t.skipNote)}</span>` : '';
   const row = `<tr id="${fileId}-${anchor(t.id)}"><td>${badge(t.state)}</td><td>${esc(t.fullName)}</td><td class="muted">${dur(t.durationMs)}</td><td>${note}</td></tr>`;
   if (t.state !== 'failed') return row;
-  const tails = t.serialTails.map((s) => `<h4>serial tail of ${esc(s.machine)}${s.up === false ? ' (down)' : ''} · cluster ${esc(s.cluster)}</h4><pre>${esc(s.lines.join('\n'))}</pre>`).join('');
+  // Tails of the machines the error names are open; when it names none, all are.
+  const errText = t.errors.map((e) => `${e.message}\n${e.stack ?? ''}`).join('\n');
+  const named = t.serialTails.filter((s) => new RegExp(`\\b${s.machine}\\b`).test(errText));
+  const tails = t.serialTails.map((s) => `<details class="tail"${!named.length || named.includes(s) ? ' open' : ''}><summary><b>serial tail of ${esc(s.machine)}</b>${s.up === false ? ' (down)' : ''} · cluster ${esc(s.cluster)}</summary><pre>${esc(s.lines.join('\n'))}</pre></details>`).join('');
   return `${row}<tr><td></td><td colspan="3"><div class="failure"><h4>error</h4>${t.errors.map(errorBlock).join('')}${tails}</div></td></tr>`;
 }
 
@@ -87,7 +90,8 @@ function commandList(m: MachineView, testNames: Map<string, string>, commandsFil
     const st = c.timedOut ? 'timed out' : `status ${c.status}`;
     const test = c.test ? ` · ${testNames.get(c.test) ?? c.test}` : '';
     const cmdLine = c.command.text.split('\n')[0] + (c.command.text.includes('\n') || c.command.omitted ? ' …' : '');
-    return `<details class="cmd"><summary><span class="${c.status === 0 && !c.timedOut ? 'st0' : 'stx'}">${esc(st)}</span> ${esc(dur(c.ms))}${n > 1 ? ` ×${n}` : ''} $ ${esc(cmdLine)}<span class="muted">${esc(test)}</span></summary>${recorded(c.command, 'command')}${c.stdout.text || c.stdout.omitted ? `<div class="muted">stdout</div>${recorded(c.stdout, 'stdout')}` : ''}${c.stderr.text || c.stderr.omitted ? `<div class="muted">stderr</div>${recorded(c.stderr, 'stderr')}` : ''}</details>`;
+    const whole = c.command.text.includes('\n') || c.command.omitted ? recorded(c.command, 'command') : '';
+    return `<details class="cmd"><summary><span class="${c.status === 0 && !c.timedOut ? 'st0' : 'stx'}">${esc(st)}</span> ${esc(dur(c.ms))}${n > 1 ? ` ×${n}` : ''} $ ${esc(cmdLine)}<span class="muted">${esc(test)}</span></summary>${whole}${c.stdout.text || c.stdout.omitted ? `<div class="muted">stdout</div>${recorded(c.stdout, 'stdout')}` : ''}${c.stderr.text || c.stderr.omitted ? `<div class="muted">stderr</div>${recorded(c.stderr, 'stderr')}` : ''}</details>`;
   }).join('');
 }
 

@@ -14,7 +14,7 @@ import type { SegmentInfo } from '../network/backend.js';
 import { logger } from '../log.js';
 import type { K3sNodeRow, K3sPodRow, RecordEvent, RecordedText, Scope } from './events.js';
 import { topologyOf, type TopologyChange } from './topology.js';
-import { headCap, tailCap } from './truncate.js';
+import { cleanTerminal, headCap, tailCap } from './truncate.js';
 
 export type { K3sNodeRow, K3sPodRow } from './events.js';
 
@@ -169,14 +169,14 @@ export function recordK3s(c: { id: string }, tables: { nodes: K3sNodeRow[]; pods
 }
 
 /** A test failed: the last serial lines of every machine of every live cluster in this process. */
-export function recordFailure(test: string | undefined, lines = 25): void {
+export function recordFailure(test: string | undefined, lines = 20): void {
   for (const c of live.values()) {
     guard(() => emit({ ...base(c.id), scope: { file: scope.file, test }, kind: 'failure', machines: c.machines.map((m) => ({ name: m.name, up: m.isUp(), serialTail: m.serial.tail(lines).map(utf8) })) }));
   }
 }
 
 /** The serial log is read as latin1 (byte-exact); the guest writes UTF-8. */
-const utf8 = (line: string) => Buffer.from(line, 'latin1').toString('utf8');
+const utf8 = (line: string) => cleanTerminal(Buffer.from(line, 'latin1').toString('utf8'));
 
 /** A cluster is going away (stopped or kept): its serial logs are copied next to the records. */
 export function recordStop(c: Cluster): void {

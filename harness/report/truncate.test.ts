@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutNote, headCap, tailCap } from './truncate.js';
+import { cleanTerminal, cutNote, headCap, tailCap } from './truncate.js';
 
 describe('caps', () => {
   it('keeps short text whole', () => {
@@ -22,5 +22,11 @@ describe('caps', () => {
 
   it('keeps the head of a command', () => {
     expect(headCap('abcdef', 4)).toEqual({ text: 'abcd', omitted: 2 });
+  });
+});
+
+describe('cleanTerminal', () => {
+  it('drops colours, a lone reverse-index escape and carriage returns', () => {
+    expect(cleanTerminal('\x1bM[\x1b[0;32m  OK  \x1b[0m] Started\r\r')).toBe('[  OK  ] Started');
   });
 });

@@ -7,6 +7,12 @@ export interface Capped {
   omitted: number;
 }
 
+/** Text without terminal control sequences (colours, cursor moves, lone escapes) or carriage returns. */
+export function cleanTerminal(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[@-_]|\r/g, '');
+}
+
 /** Keeps the last `max` characters of `s`, starting at a line boundary when one is near. */
 export function tailCap(s: string, max: number): Capped {
   if (s.length <= max) return { text: s, omitted: 0 };
