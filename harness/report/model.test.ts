@@ -73,3 +73,15 @@ describe('report model', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
 });
+
+describe('boot timeline', () => {
+  it('shows a restore from a snapshot as such, and a cold boot with guest phases and host marks', async () => {
+    const { bootTimelineSvg } = await import('./svg.js');
+    const restored = bootTimelineSvg([{ spawnAt: T0, doneMs: 3200, restored: { name: 'etcd-formed', createdAt: '2026-11-27T09:00:00.000Z' } }]);
+    expect(restored).toContain('restored from snapshot etcd-formed in 3.2 s');
+    expect(restored).not.toContain('guest clock');
+    const [c] = buildClusters(events, (cl, m, rel) => (cl === 'ab12' && m === 'n100-1' && rel ? { text: serialText } : undefined));
+    const cold = bootTimelineSvg(c.machines[0].boots);
+    for (const s of ['guest clock', 'initramfs 1.9s', 'backdoor 6.3s', 'backdoor ready 8.9s · network set up 14.0s']) expect(cold).toContain(s);
+  });
+});
