@@ -1,6 +1,6 @@
 /**
  * The run report, seen in a real browser: a nested Vitest run of a 3-node bonding-vlans fixture (one test
- * passes with link faults, netem and a partition; one fails on purpose; one is skipped) writes its report;
+ * passes; one cuts a link, shapes, partitions and fails on purpose; one is skipped) writes its report;
  * headless Chromium (Debian's, driven by playwright-core) opens it from disk and must show every machine and
  * VLAN interface in the topology, the failed test's error and serial tail, and load nothing from the network.
  * Screenshots go to artifacts/ (report-screenshot.png, full page; report-top.png, the first screen).
@@ -40,10 +40,13 @@ describe.sequential('run report', () => {
     const data = JSON.parse(readFileSync(join(work, 'artifacts', 'report', 'report.json'), 'utf8')) as ReportData;
     expect(data.counts).toMatchObject({ files: 1, passed: 1, failed: 1, skipped: 1 });
     const [cluster] = data.files[0].clusters;
-    expect(cluster.topology.machines.map((m) => m.name)).toEqual(['n100-1', 'n100-2', 'n100-3']);
-    expect(cluster.topology.machines[1].nics.find((n) => n.name === 'eth1')?.up).toBe(false);
-    expect(cluster.topology.partitions).toEqual([{ a: ['n100-1'], b: ['n100-3'] }]);
-    expect(cluster.topology.machines[2].netem['bond0.200']).toEqual({ delayMs: 50, jitterMs: 10 });
+    const atFailure = cluster.atFailure!.topology; // the faults in force when the test failed
+    expect(atFailure.machines.map((m) => m.name)).toEqual(['n100-1', 'n100-2', 'n100-3']);
+    expect(atFailure.machines[1].nics.find((n) => n.name === 'eth1')?.up).toBe(false);
+    expect(atFailure.partitions).toEqual([{ a: ['n100-1'], b: ['n100-3'] }]);
+    expect(atFailure.machines[2].netem['bond0.200']).toEqual({ delayMs: 50, jitterMs: 10 });
+    expect(cluster.topology.partitions).toEqual([]); // useCluster resets faults after each test
+    expect(cluster.topology.machines[1].nics.every((n) => n.up)).toBe(true);
     for (const m of cluster.machines) {
       expect(m.boots[0].serial?.phases.map((p) => p.name)).toEqual(['kernel', 'initramfs', 'systemd', 'backdoor']);
       expect(m.boots[0].readyMs).toBeGreaterThan(0);
@@ -65,7 +68,8 @@ describe.sequential('run report', () => {
       const requests: string[] = [];
       page.on('request', (q) => requests.push(q.url()));
       await page.goto(`file://${index}`);
-      const topo = page.locator('svg.topo').first();
+      expect(await page.getByText(/^topology when ".*fails on purpose.*" failed$/).isVisible()).toBe(true);
+      const topo = page.locator('svg.topo').first(); // the one at the failure: the end state is collapsed below it
       expect(await topo.isVisible()).toBe(true);
       const shown = async (text: string) => topo.locator('text', { hasText: text }).first().isVisible();
       for (let i = 1; i <= 3; i++) {

@@ -114,13 +114,21 @@ function k3sTables(c: ClusterView): string {
   }).join('');
 }
 
+/** The topology at the first failure (when one was recorded) with the end state collapsed, else the end state. */
+function topologies(c: ClusterView, testNames: Map<string, string>): string {
+  const end = `<div class="topowrap">${topologySvg(c.topology)}</div>`;
+  if (!c.atFailure) return end;
+  const name = testNames.get(c.atFailure.test) ?? c.atFailure.test;
+  return `<h4>topology when "${esc(name)}" failed</h4><div class="topowrap">${topologySvg(c.atFailure.topology)}</div><details><summary>topology at the end</summary>${end}</details>`;
+}
+
 function clusterBlock(c: ClusterView, testNames: Map<string, string>, files: ReportFiles): string {
   const t = c.topology;
   const faults = c.faults.length
     ? `<details><summary>faults applied (${c.faults.length})</summary><table>${c.faults.map((f) => `<tr><td class="muted">${new Date(f.t).toISOString().slice(11, 19)}</td><td>${esc(f.label)}</td><td class="muted">${esc(f.test ? (testNames.get(f.test) ?? '') : '')}</td></tr>`).join('')}</table></details>`
     : '';
   return `<div class="cluster" id="cluster-${anchor(c.id)}"><h3>cluster ${esc(c.id)}${c.name ? ` (${esc(c.name)})` : ''} · profile ${esc(t.profile)} · ${esc(t.backend)} backend · ${t.machines.length} machine(s)</h3>
-<p class="muted">${esc(t.description)}</p><div class="topowrap">${topologySvg(t)}</div>${faults}${k3sTables(c)}
+<p class="muted">${esc(t.description)}</p>${topologies(c, testNames)}${faults}${k3sTables(c)}
 ${c.machines.map((m) => machineBlock(c, m, testNames, files)).join('\n')}</div>`;
 }
 

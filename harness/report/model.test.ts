@@ -19,6 +19,8 @@ const events: RecordEvent[] = [
   { ...(cmd(23, 'journalctl', 0, 't2') as Extract<RecordEvent, { kind: 'command' }>), stdout: text('tail of a long output', 5000, 'files/ab12/n100-1/00023.stdout.txt') },
   { t: T0 + 24_000, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'change', change: { kind: 'link', machine: 'n100-2', nics: ['eth1'], up: false } },
   { t: T0 + 25_000, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'failure', machines: [{ name: 'n100-1', up: true, serialTail: ['[   30.1] last kernel line'] }] },
+  { t: T0 + 25_500, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'change', change: { kind: 'link', machine: 'n100-2', nics: ['eth1'], up: true } },
+  { t: T0 + 25_600, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'failure', machines: [{ name: 'n100-1', up: true, serialTail: ['a later record'] }] },
   { t: T0 + 26_000, scope: { file }, cluster: 'ab12', kind: 'stop', serial: { 'n100-1': 'files/ab12/n100-1/serial.log' } },
   { t: T0 + 27_000, scope: { file: '/elsewhere.test.ts' }, cluster: 'cd34', kind: 'cluster', topology: { ...topology, cluster: 'cd34' } },
 ];
@@ -45,8 +47,10 @@ describe('report model', () => {
     expect(r.counts).toEqual({ files: 1, passed: 1, failed: 1, skipped: 1, fileErrors: 0 });
     const [c] = r.files[0].clusters;
     expect(c.id).toBe('ab12');
-    expect(c.topology.machines[1].nics[0].up).toBe(false);
-    expect(c.faults.map((f) => f.label)).toEqual(['n100-2: eth1 cut']);
+    expect(c.atFailure?.test).toBe('t2');
+    expect(c.atFailure?.topology.machines[1].nics[0].up).toBe(false); // as it was when t2 failed
+    expect(c.topology.machines[1].nics[0].up).toBe(true); // reset after the test
+    expect(c.faults.map((f) => f.label)).toEqual(['n100-2: eth1 cut', 'n100-2: eth1 restored']);
     const m = c.machines[0];
     expect(m.commands).toHaveLength(4);
     expect(m.boots[0].serial?.phases.map((p) => p.name)).toEqual(['kernel', 'initramfs', 'systemd', 'backdoor']);
@@ -64,6 +68,7 @@ describe('report model', () => {
   it('renders the failure, the skip reason, polls grouped and cut output linked', () => {
     const html = renderHtml(r);
     expect(html).toContain('AssertionError: expected 1 to be 0');
+    expect(html).toContain('topology when "x &gt; cuts" failed');
     expect(html).toContain('serial tail of n100-1');
     expect(html).toContain('[   30.1] last kernel line');
     expect(html).toContain('skipped: no k3s binary: set N3X_K3S_BINARY');

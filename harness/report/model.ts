@@ -92,6 +92,8 @@ export interface ClusterView {
   file?: string;
   /** Topology at the end (cut links, partitions and netem still in force). */
   topology: Topology;
+  /** Topology at the first failed test (faults in force then; the harness resets them after each test). */
+  atFailure?: { test: string; t: number; topology: Topology };
   /** Every fault applied, in order, with a label. */
   faults: { t: number; test?: string; label: string }[];
   machines: MachineView[];
@@ -126,7 +128,7 @@ function changeLabel(c: TopologyChange): string {
 
 /** Builds clusters from events; `serial(cluster, machine)` returns the serial log text and its report path. */
 export function buildClusters(events: RecordEvent[], serial: (cluster: string, machine: string, rel?: string) => { text: string; file?: string } | undefined): ClusterView[] {
-  const clusters = new Map<string, { view: ClusterView; base: Topology; changes: TopologyChange[]; serialRel: Record<string, string> }>();
+  const clusters = new Map<string, { view: ClusterView; base: Topology; changes: { t: number; c: TopologyChange }[]; serialRel: Record<string, string> }>();
   for (const e of [...events].sort((a, b) => a.t - b.t)) {
     if (e.kind === 'cluster') {
       clusters.set(e.topology.cluster, {
@@ -144,13 +146,16 @@ export function buildClusters(events: RecordEvent[], serial: (cluster: string, m
     else if (e.kind === 'command') {
       machine(e.machine)?.commands.push({ seq: e.seq, t: e.t, test: e.scope.test, command: e.command, status: e.status, ms: e.ms, timedOut: e.timedOut, stdout: e.stdout, stderr: e.stderr });
     } else if (e.kind === 'change') {
-      c.changes.push(e.change);
+      c.changes.push({ t: e.t, c: e.change });
       c.view.faults.push({ t: e.t, test: e.scope.test, label: changeLabel(e.change) });
     } else if (e.kind === 'k3s') c.view.k3s.push({ t: e.t, test: e.scope.test, nodes: e.nodes, pods: e.pods });
     else if (e.kind === 'stop') Object.assign(c.serialRel, e.serial);
+    else if (e.kind === 'failure' && e.scope.test && !c.view.atFailure) {
+      c.view.atFailure = { test: e.scope.test, t: e.t, topology: applyChanges(c.base, c.changes.map((x) => x.c)) };
+    }
   }
   return [...clusters.values()].map((c) => {
-    c.view.topology = applyChanges(c.base, c.changes);
+    c.view.topology = applyChanges(c.base, c.changes.map((x) => x.c));
     for (const m of c.view.machines) {
       const s = serial(c.view.id, m.name, c.serialRel[m.name]);
       if (!s) continue;
@@ -175,7 +180,9 @@ export function buildReport(run: RunInput, events: RecordEvent[], clusters: Clus
     const own = clusters.filter((c) => c.file === f.file);
     const tests = f.tests.map((t): TestView => {
       if (t.state !== 'failed') return { ...t, serialTails: [] };
-      const recorded = failures.filter((e) => e.scope.test === t.id).flatMap((e) => e.machines.map((m) => ({ cluster: e.cluster ?? '', machine: m.name, up: m.up, lines: m.serialTail })));
+      // The first record per cluster (the harness records before its diagnostics and fault reset; the setup file after).
+      const first = failures.filter((e, i, all) => e.scope.test === t.id && all.findIndex((x) => x.scope.test === t.id && x.cluster === e.cluster) === i);
+      const recorded = first.flatMap((e) => e.machines.map((m) => ({ cluster: e.cluster ?? '', machine: m.name, up: m.up, lines: m.serialTail })));
       // No failure record (the cluster was already gone): the end of each machine's serial log instead.
       const fallback = own.flatMap((c) => c.machines.filter((m) => m.serial).map((m) => ({ cluster: c.id, machine: m.name, lines: m.serial!.tail.slice(-25) })));
       return { ...t, serialTails: recorded.length ? recorded : fallback };

@@ -8,7 +8,6 @@
 import { appendFileSync, closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Cluster } from '../cluster/cluster.js';
-import type { Machine } from '../machine/machine.js';
 import type { NetemSpec } from '../network/netem.js';
 import type { SegmentInfo } from '../network/backend.js';
 import { logger } from '../log.js';
@@ -27,7 +26,12 @@ let scope: Scope = {};
 let seq = 0;
 let warned = false;
 const memory: RecordEvent[] = [];
-const clusterOf = new WeakMap<Machine, string>();
+/** What the recorder needs of a machine (Machine and its process/commands layers all fit). */
+export interface RecordedMachine {
+  readonly name: string;
+  lastBootMs?: number;
+}
+const clusterOf = new WeakMap<object, string>();
 const live = new Map<string, Cluster>();
 
 /** Report dir of this Vitest run (absolute), or undefined outside one. */
@@ -102,7 +106,7 @@ export function trackCluster(c: Cluster): void {
 }
 
 /** A machine booted: spawned at `t0` (epoch ms), backdoor ready after lastBootMs, set up now. */
-export function recordBoot(m: Machine, t0: number): void {
+export function recordBoot(m: RecordedMachine, t0: number): void {
   emit({ ...base(clusterOf.get(m)), kind: 'boot', machine: m.name, spawnAt: t0, readyMs: m.lastBootMs, doneMs: Date.now() - t0 });
 }
 
@@ -114,7 +118,7 @@ export function recordRestore(c: Cluster): void {
 }
 
 /** One command sent to a machine's backdoor and its outcome. */
-export function recordCommand(m: Machine, command: string, r: { status: number; stdout: Buffer; stderr: string; elapsedMs: number; timedOut?: boolean }): void {
+export function recordCommand(m: RecordedMachine, command: string, r: { status: number; stdout: Buffer; stderr: string; elapsedMs: number; timedOut?: boolean }): void {
   guard(() => {
     const n = ++seq;
     const cluster = clusterOf.get(m) ?? `pid${process.pid}`;
@@ -134,18 +138,17 @@ export function recordCommand(m: Machine, command: string, r: { status: number; 
   });
 }
 
-function change(m: Machine | Cluster, ch: TopologyChange): void {
-  emit({ ...base('id' in m ? m.id : clusterOf.get(m)), kind: 'change', change: ch });
+function change(m: RecordedMachine | Cluster, ch: TopologyChange): void {
+  emit({ ...base('machines' in m ? m.id : clusterOf.get(m)), kind: 'change', change: ch });
 }
 
-/** Data NICs of a machine were cut or restored (`nic` by guest name eth1 or device id nic1; 'all' for block). */
-export function recordLink(m: Machine, nic: string, up: boolean): void {
-  const nics = nic === 'all' ? m.dataNics.map((_, i) => `eth${i + 1}`) : [nic.replace(/^nic(\d+)$/, 'eth$1')];
-  change(m, { kind: 'link', machine: m.name, nics, up });
+/** A data NIC of a machine was cut or restored (by guest name eth1 or device id nic1). */
+export function recordLink(m: RecordedMachine, nic: string, up: boolean): void {
+  change(m, { kind: 'link', machine: m.name, nics: [nic.replace(/^nic(\d+)$/, 'eth$1')], up });
 }
 
 /** netem applied to (spec) or removed from (null) a guest interface. */
-export function recordNetem(m: Machine, iface: string, spec: NetemSpec | null): void {
+export function recordNetem(m: RecordedMachine, iface: string, spec: NetemSpec | null): void {
   change(m, { kind: 'netem', machine: m.name, iface, spec });
 }
 
