@@ -174,12 +174,10 @@ export function recordK3s(c: { id: string }, tables: { nodes: K3sNodeRow[]; pods
 /** A test failed: the last serial lines of every machine of every live cluster in this process. */
 export function recordFailure(test: string | undefined, lines = 20): void {
   for (const c of live.values()) {
-    guard(() => emit({ ...base(c.id), scope: { file: scope.file, test }, kind: 'failure', machines: c.machines.map((m) => ({ name: m.name, up: m.isUp(), serialTail: m.serial.tail(lines).map(utf8) })) }));
+    guard(() => emit({ ...base(c.id), scope: { file: scope.file, test }, kind: 'failure', machines: c.machines.map((m) => ({ name: m.name, up: m.isUp(), serialTail: m.serial.tail(lines).map(cleanTerminal) })) }));
   }
 }
 
-/** The serial log is read as latin1 (byte-exact); the guest writes UTF-8. */
-const utf8 = (line: string) => cleanTerminal(Buffer.from(line, 'latin1').toString('utf8'));
 
 /** A cluster is going away (stopped or kept): its serial logs are copied next to the records. */
 export function recordStop(c: Cluster): void {
