@@ -14,6 +14,7 @@ import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type S
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
+import { recordCluster, recordHeal, recordPartition, recordRestore, recordStop } from '../report/record.js';
 import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
 import { onExit } from '../util/cleanup.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
@@ -213,6 +214,7 @@ export class Cluster {
         }),
       );
     }
+    recordCluster(this, [...this.segments.values()].map((s) => s.describe()), Object.fromEntries(this.macs));
   }
 
   /** Creates segments and machines, boots all (not yet running) in parallel, configures networks. */
@@ -351,6 +353,7 @@ export class Cluster {
       throw e;
     }
     this.restoredFrom = { name: meta.name, createdAt: meta.createdAt, ms: Date.now() - t0 };
+    recordRestore(this);
     this.writeDescriptor('running');
     log.info(`cluster ${this.id}: restored ${meta.name} (${age(meta.createdAt)}) in ${(this.restoredFrom.ms / 1000).toFixed(1)} s`);
   }
@@ -394,6 +397,7 @@ export class Cluster {
   async partition(a: string[], b: string[]): Promise<void> {
     const macsOf = (names: string[]) => names.flatMap((n) => this.macs.get(this.machine(n).name) ?? []);
     this.partitions.push(`partition {${a.join(', ')}} | {${b.join(', ')}}`);
+    recordPartition(this, a, b);
     await Promise.all([
       ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(b)))),
       ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(a)))),
@@ -404,6 +408,7 @@ export class Cluster {
   async heal(): Promise<void> {
     await Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataNics()))));
     this.partitions = [];
+    recordHeal(this);
   }
 
   /** Faults in effect, in words: partitions, cut links and netem set through the harness. */
@@ -479,6 +484,7 @@ export class Cluster {
     this.stopped = true;
     await Promise.allSettled(this.machines.map((m) => m.kill()));
     for (const s of this.segments.values()) await s.destroy().catch(() => undefined);
+    recordStop(this);
     if (!opts.keepState) rmSync(this.stateDir, { recursive: true, force: true });
     this.undoExit?.();
   }

@@ -21,6 +21,7 @@ import { onExit } from '../util/cleanup.js';
 import { privateDir } from '../util/paths.js';
 import { freePort } from '../util/ports.js';
 import { shellQuote } from '../util/quote.js';
+import { recordBoot } from '../report/record.js';
 import type { Machine } from './machine.js';
 import type { PollingCondition } from './commands.js';
 
@@ -94,6 +95,7 @@ export abstract class MachineProcess {
       // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
       if (this.ports.size) await this.succeed('ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up');
       await this.opts.afterBoot?.(this as unknown as Machine);
+      recordBoot(this, t0);
     } catch (e) {
       throw await this.failStart(e);
     }
