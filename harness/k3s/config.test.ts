@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getProfile } from '../../profiles/index.js';
 import { blackholeGateway, k3sArgs, k3sPrepareScript, k3sUnit, K3S_TOKEN_FILE, type K3sNode } from './config.js';
-import { rewriteKubeconfig } from './kubeconfig.js';
 
 const nodes: K3sNode[] = [
   { name: 'n100-1', index: 1, role: 'server' },
@@ -58,35 +57,5 @@ describe('k3sPrepareScript', () => {
   });
   it('rejects tokens that could break the shell', () => {
     expect(() => k3sPrepareScript(getProfile('vlans'), "abc'; reboot; '")).toThrow(/token/);
-  });
-});
-
-describe('rewriteKubeconfig', () => {
-  const yaml = `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: AAAA
-    server: https://127.0.0.1:6443
-  name: default
-contexts:
-- context:
-    cluster: default
-    user: default
-  name: default
-current-context: default
-users:
-- name: default
-  user:
-    client-certificate-data: BBBB
-`;
-  it('points the server at the host forward and names the context', () => {
-    const out = rewriteKubeconfig(yaml, 41234, 'n3x-ab12');
-    expect(out).toContain('server: https://127.0.0.1:41234');
-    expect(out).not.toContain(':6443');
-    expect(out).toContain('current-context: n3x-ab12');
-    expect(out).toContain('certificate-authority-data: AAAA');
-  });
-  it('rejects text without a server entry', () => {
-    expect(() => rewriteKubeconfig('apiVersion: v1\n', 1)).toThrow(/server/);
   });
 });
