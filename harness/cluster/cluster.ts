@@ -29,6 +29,8 @@ export interface NodeSpec {
   cpus?: number;
   disks?: { sizeGiB: number }[];
   forwards?: { guestPort: number; hostPort?: number }[];
+  /** Root disk size (sparse; the guest grows its filesystem at boot). Default: the image's own size (3 GiB). */
+  rootDiskGiB?: number;
 }
 
 export interface ClusterOptions {
@@ -45,6 +47,7 @@ export interface ClusterOptions {
   cpus?: number;
   disks?: { sizeGiB: number }[];
   forwards?: { guestPort: number; hostPort?: number }[];
+  rootDiskGiB?: number;
   /** Read-only raw disks attached to every node (e.g. the k3s layer). */
   layers?: { path: string; serial: string }[];
   bootTimeoutMs?: number;
@@ -171,6 +174,7 @@ export class Cluster {
           memoryMiB: node.memoryMiB ?? this.opts.memoryMiB,
           cpus: node.cpus ?? this.opts.cpus,
           disks: node.disks ?? this.opts.disks,
+          rootDiskGiB: node.rootDiskGiB ?? this.opts.rootDiskGiB,
           forwards: node.forwards ?? this.opts.forwards,
           layers: this.opts.layers,
           nics,
@@ -220,6 +224,7 @@ export class Cluster {
         memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
         cpus: n.cpus ?? this.opts.cpus ?? 1,
         disks: n.disks ?? this.opts.disks ?? [],
+        ...((n.rootDiskGiB ?? this.opts.rootDiskGiB) ? { rootDiskGiB: n.rootDiskGiB ?? this.opts.rootDiskGiB } : {}),
       })),
       layers: (this.opts.layers ?? []).map((l) => ({ serial: l.serial, ...fileId(l.path) })),
       accel: detectAccel().accel,

@@ -38,6 +38,8 @@ export interface MachineOptions {
   forwards?: { guestPort: number; hostPort?: number }[];
   /** Extra blank virtio disks (/dev/vdb, …; also /dev/disk/by-id/virtio-data<N>). */
   disks?: { sizeGiB: number }[];
+  /** Root disk size in GiB (sparse overlay; the guest's n3x-growroot unit grows the filesystem). Default: the image's. */
+  rootDiskGiB?: number;
   /** Read-only raw disks shared between machines (image layers), after the data disks. */
   layers?: { path: string; serial: string }[];
   kernelArgs?: string[];
@@ -315,7 +317,7 @@ export class Machine {
   }
 
   private async prepareDisks(): Promise<void> {
-    if (!existsSync(this.path('root.qcow2'))) await createOverlay(this.opts.image.disk, this.path('root.qcow2'));
+    if (!existsSync(this.path('root.qcow2'))) await createOverlay(this.opts.image.disk, this.path('root.qcow2'), this.opts.rootDiskGiB);
     for (const [i, d] of (this.opts.disks ?? []).entries()) {
       if (!existsSync(this.path(`data${i}.qcow2`))) await createBlankDisk(this.path(`data${i}.qcow2`), d.sizeGiB);
     }
