@@ -67,9 +67,13 @@ describe('airgap images and the scenario gate', () => {
 
 describe('chooseMainJob (npm start)', () => {
   const all = () => true;
-  it('runs k3s-vlans when k3s is available', () => {
+  it('runs k3s-vlans when k3s and its airgap images are available; without the images it says so and falls back', () => {
     const f = join(dir, 'k3s');
-    expect(chooseMainJob({ N3X_K3S_BINARY: f }, all).scenario).toBe('k3s-vlans');
+    writeFileSync(join(dir, 'main-images.tar.zst'), '');
+    expect(chooseMainJob({ N3X_K3S_BINARY: f, N3X_K3S_AIRGAP_IMAGES: join(dir, 'main-images.tar.zst') }, all).scenario).toBe('k3s-vlans');
+    const j = chooseMainJob({ N3X_K3S_BINARY: f }, all);
+    expect(j.scenario).toBe('etcd-ha');
+    expect(j.why).toMatch(/no airgap images tarball/);
   });
   it('falls back to etcd-ha on vlans and says why', () => {
     const j = chooseMainJob({ N3X_CACHE_DIR: join(dir, 'empty') }, all);
