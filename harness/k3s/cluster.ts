@@ -143,7 +143,10 @@ export class K3sCluster {
     await retryUntil(async () => {
       if (!this.kc) {
         const r = await this.first.execute(`cat ${K3S_KUBECONFIG}`, { timeout: 30 });
-        if (r.status !== 0) throw new NotYet(`${K3S_KUBECONFIG} not written yet on ${this.first.name}`);
+        if (r.status !== 0) {
+          const unit = await this.first.execute('echo "k3s.service $(systemctl is-active k3s.service)"; journalctl _SYSTEMD_UNIT=k3s.service -n 1 -o cat --no-pager', { timeout: 30 });
+          throw new NotYet(`${K3S_KUBECONFIG} not written yet on ${this.first.name} (${unit.stdout.trim().replace(/\n/g, '; last log: ')})`);
+        }
         await this.kubeConfig();
       }
       const r = await attempt(() => this.get('/readyz', o.signal), o.signal);
