@@ -11,6 +11,7 @@ if [ ! -f "scenarios/$name.test.ts" ]; then
 fi
 bash ci/setup.sh
 case $name in
+  k3s-preflight | k3s-rehearsal) ;; # run without k3s (a stand-in, or no k3s at all)
   k3s-*) [ -n "${N3X_K3S_BINARY:-}" ] || bash ci/fetch-k3s.sh ;;
 esac
 mkdir -p "artifacts/$name"

@@ -32,6 +32,8 @@ export interface NodeSpec extends NodeConfig {
   cpus?: number;
   disks?: { sizeGiB: number }[];
   forwards?: { guestPort: number; hostPort?: number }[];
+  /** Root disk size (sparse; the guest grows its filesystem at boot). Default: the image's own size (3 GiB). */
+  rootDiskGiB?: number;
 }
 
 /** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts) are every node's defaults. */
@@ -49,6 +51,7 @@ export interface ClusterOptions extends NodeConfig {
   cpus?: number;
   disks?: { sizeGiB: number }[];
   forwards?: { guestPort: number; hostPort?: number }[];
+  rootDiskGiB?: number;
   /** Read-only raw disks attached to every node (e.g. the k3s layer). */
   layers?: { path: string; serial: string }[];
   /** Deadline in seconds for each machine's boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
@@ -199,6 +202,7 @@ export class Cluster {
           memoryMiB: node.memoryMiB ?? this.opts.memoryMiB,
           cpus: node.cpus ?? this.opts.cpus,
           disks: node.disks ?? this.opts.disks,
+          rootDiskGiB: node.rootDiskGiB ?? this.opts.rootDiskGiB,
           forwards: node.forwards ?? this.opts.forwards,
           layers: this.opts.layers,
           nics,
@@ -251,6 +255,7 @@ export class Cluster {
         memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
         cpus: n.cpus ?? this.opts.cpus ?? 1,
         disks: n.disks ?? this.opts.disks ?? [],
+        ...((n.rootDiskGiB ?? this.opts.rootDiskGiB) ? { rootDiskGiB: n.rootDiskGiB ?? this.opts.rootDiskGiB } : {}),
       })),
       layers: (this.opts.layers ?? []).map((l) => ({ serial: l.serial, ...fileId(l.path) })),
       accel: detectAccel().accel,

@@ -295,7 +295,7 @@ export abstract class MachineProcess {
   }
 
   private async prepareDisks(): Promise<void> {
-    if (!existsSync(this.path('root.qcow2'))) await createOverlay(this.opts.image.disk, this.path('root.qcow2'));
+    if (!existsSync(this.path('root.qcow2'))) await createOverlay(this.opts.image.disk, this.path('root.qcow2'), this.opts.rootDiskGiB);
     for (const [i, d] of (this.opts.disks ?? []).entries()) {
       if (!existsSync(this.path(`data${i}.qcow2`))) await createBlankDisk(this.path(`data${i}.qcow2`), d.sizeGiB);
     }
