@@ -19,6 +19,7 @@ import { QmpClient } from '../qemu/qmp.js';
 import { NotYet, retryUntil, sleep } from '../retry.js';
 import { clearNetemCommand, netemCommand, type NetemSpec } from '../network/netem.js';
 import { onExit } from '../util/cleanup.js';
+import { isProcessOf } from '../util/procs.js';
 import { privateDir } from '../util/paths.js';
 import { parseShow, unitProbeCommand, unitVerdict } from './units.js';
 import { freePort } from '../util/ports.js';
@@ -274,7 +275,7 @@ export class Machine {
    */
   async attach(): Promise<void> {
     const pid = Number(existsSync(this.path('qemu.pid')) ? readFileSync(this.path('qemu.pid'), 'utf8').trim() : 0);
-    if (!pid || !pidAlive(pid)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x ls` cleans stale entries' }));
+    if (!isProcessOf(pid, 'qemu-system-x86_64', this.stateDir)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x stop --all` removes what is left of it' }));
     this.dead = new AbortController();
     this.expectExit = false;
     this.pid = pid;
