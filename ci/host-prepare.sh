@@ -7,4 +7,4 @@ if [ -e /dev/kvm ]; then
   chmod 0666 /dev/kvm
 fi
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 qemu-utils mmdebstrap e2fsprogs vde2 iproute2 tmux >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 qemu-utils mmdebstrap e2fsprogs vde2 iproute2 make g++ python3 >/dev/null

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine lacks for n3x, idempotently and fast when already done:
-# host packages (QEMU, qemu-img, mmdebstrap, e2fsprogs, vde2, iproute2), npm dependencies, the base image.
+# host packages (QEMU, qemu-img, mmdebstrap, e2fsprogs, vde2, iproute2; make, g++, python3 to build node-pty),
+# npm dependencies, the base image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +14,10 @@ have mke2fs || need+=(e2fsprogs)
 have vde_switch || need+=(vde2)
 have ip || need+=(iproute2)
 have tar || need+=(tar)
-have tmux || need+=(tmux)
+# node-pty (the REPL test's pseudo-terminal) has no Linux prebuild: npm ci builds it with node-gyp.
+have make || need+=(make)
+have g++ || need+=(g++)
+have python3 || need+=(python3)
 if ((${#need[@]})); then
   echo "n3x setup: installing ${need[*]}"
   sudo=""
