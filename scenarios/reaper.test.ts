@@ -4,7 +4,7 @@
  * state dir of it is left and its reaper has exited. With the reaper killed too, `n3x stop --all` removes the
  * orphan, also when its records are gone. `N3X_REAPER=off npx vitest run scenarios/reaper` shows the first fail.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,8 @@ describe.sequential('reaper: a SIGKILLed run leaves nothing', () => {
     if (isRoot) expect(during.links.length).toBeGreaterThanOrEqual(4); // a bridge and three TAPs
     else expect(during.switches).toHaveLength(1);
     await sleep(20_000);
-    expect(leftovers(root)).toEqual({ qemus: [], switches: [], links: [], clusterDirs: [], reapers: [] });
+    const log = existsSync(join(root, 'reaper.log')) ? readFileSync(join(root, 'reaper.log'), 'utf8') : '(no reaper.log)';
+    expect(leftovers(root), `reaper.log:\n${log}`).toEqual({ qemus: [], switches: [], links: [], clusterDirs: [], reapers: [] });
     expect(JSON.parse((await n3x(root, 'ls', '--json')).stdout)).toEqual([]);
   });
 
