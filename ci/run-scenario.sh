@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One matrix entry, the same locally and in GitHub Actions: ci/run-scenario.sh <scenario>
-# Installs what is missing, fetches k3s for k3s-* scenarios (verified; cached), runs the scenario with a JUnit
+# One matrix entry, the same locally, in GitHub Actions and in GitLab CI: ci/run-scenario.sh <scenario>
+# Installs what is missing, fetches k3s for k3s-* scenarios (ci/fetch-k3s.sh), runs the scenario with a JUnit
 # report, and leaves serial logs and failure dumps under artifacts/<scenario>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ if [ ! -f "scenarios/$name.test.ts" ]; then
 fi
 bash ci/setup.sh
 case $name in
-  k3s-*) [ -n "${N3X_K3S_BINARY:-}" ] || npx tsx harness/cli/main.ts images fetch-k3s --airgap || echo "k3s not fetched: the scenario will report itself skipped" ;;
+  k3s-*) [ -n "${N3X_K3S_BINARY:-}" ] || bash ci/fetch-k3s.sh ;;
 esac
 mkdir -p "artifacts/$name"
 export N3X_ARTIFACTS="$PWD/artifacts/$name"

@@ -1,4 +1,5 @@
 /** Typed errors: a test failure (the system under test misbehaved) vs an infrastructure fault vs bad input. */
+import { inspect } from 'node:util';
 
 export interface ErrorContext {
   machine?: string;
@@ -20,20 +21,30 @@ function render(message: string, ctx: ErrorContext): string {
 }
 
 export class N3xError extends Error {
-  readonly ctx: ErrorContext;
+  declare readonly ctx: ErrorContext;
   constructor(message: string, ctx: ErrorContext = {}) {
     super(render(message, ctx));
     this.name = new.target.name;
-    this.ctx = ctx;
+    // Not enumerable: the message already says all of it, and inspect() (the REPL, console.log) would repeat it.
+    Object.defineProperty(this, 'ctx', { value: ctx, enumerable: false });
+  }
+
+  /** Printed once, as name, message and stack (not the message again followed by every field). */
+  [inspect.custom](): string {
+    return this.stack ?? `${this.name}: ${this.message}`;
   }
 }
 
 /** The guest did something the test did not expect (command failed, wait ran out). */
 export class TestFailure extends N3xError {}
-/** A command returned an unexpected exit status. */
+/** A command returned an unexpected exit status; its status and whole output stay available as fields. */
 export class CommandFailedError extends TestFailure {
-  constructor(message: string, readonly status: number, readonly stdout: string, readonly stderr: string, ctx: ErrorContext) {
+  declare readonly status: number;
+  declare readonly stdout: string;
+  declare readonly stderr: string;
+  constructor(message: string, status: number, stdout: string, stderr: string, ctx: ErrorContext) {
     super(message, ctx);
+    for (const [k, v] of Object.entries({ status, stdout, stderr })) Object.defineProperty(this, k, { value: v, enumerable: false });
   }
 }
 /** A wait did not reach its condition before its host-side deadline. */

@@ -34,3 +34,40 @@ describe('retryUntil ends at once on anything but NotYet', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 });
+
+describe('retryUntil deadlines are host-side and leave nothing behind', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('an attempt that never settles still ends at the deadline, and its signal is aborted', async () => {
+    let seen: AbortSignal | undefined;
+    const t0 = Date.now();
+    const e = await retryUntil((_, signal) => {
+      seen = signal;
+      return new Promise<never>(() => undefined);
+    }, { timeoutMs: 200, what: 'a hung call' }).catch((x) => x);
+    expect(e).toBeInstanceOf(WaitTimeoutError);
+    expect(e.message).toMatch(/waiting for a hung call/);
+    expect(seen?.aborted).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
+  it('an outer abort (a dead machine) ends the wait at once with its reason', async () => {
+    const outer = new AbortController();
+    setTimeout(() => outer.abort(new InfraError('QEMU exited')), 50);
+    const e = await retryUntil(async () => { throw new NotYet('booting'); }, { timeoutMs: 10_000, intervalMs: 20, what: 'x', signal: outer.signal }).catch((x) => x);
+    expect(e).toBeInstanceOf(InfraError);
+  });
+
+  it('the timeout error carries the last attempt\'s detail', async () => {
+    const e = await retryUntil(async () => { throw new NotYet('status 1', '  stderr: Network is unreachable'); }, { timeoutMs: 100, intervalMs: 10, what: 'ping' }).catch((x) => x);
+    expect(e.message).toMatch(/last attempt: status 1\n  stderr: Network is unreachable/);
+  });
+
+  it('no timer outlives a wait that succeeded, failed or timed out', async () => {
+    const before = timers();
+    await retryUntil(async () => 1, { timeoutMs: 60_000, what: 'x' });
+    await retryUntil(async () => { throw new RangeError('no'); }, { timeoutMs: 60_000, what: 'x' }).catch(() => undefined);
+    await retryUntil(async () => { throw new NotYet('no'); }, { timeoutMs: 50, intervalMs: 10, what: 'x' }).catch(() => undefined);
+    expect(timers()).toBe(before);
+  });
+});

@@ -10,34 +10,53 @@ export interface RetryOptions {
   maxIntervalMs?: number;
   /** Says what is being waited for, in the timeout error. */
   what: string;
-  /** Adds machine name and serial tail to the timeout error. */
+  /** Adds machine name, serial tail or hint to the timeout error. */
   context?: () => ErrorContext;
+  /** Ends the wait at once with the signal's reason (a dead machine, a test Vitest gave up on). */
   signal?: AbortSignal;
 }
 
-/** Thrown by an attempt to say "not yet": the wait continues. Any other error ends the wait at once. */
-export class NotYet extends Error {}
+/**
+ * Thrown by an attempt to say "not yet": the wait continues. Any other error ends the wait at once.
+ * `detail` (e.g. the last attempt's stdout and stderr) is added to the timeout error's message.
+ */
+export class NotYet extends Error {
+  constructor(message: string, readonly detail?: string) {
+    super(message);
+  }
+}
+
+class DeadlineReached extends Error {}
 
 /**
- * Calls `attempt(remainingMs)` until it resolves. Attempts that throw NotYet are retried; any other error
- * (a failed unit, a dead machine) ends the wait immediately. When the deadline passes, the last NotYet's
- * message is reported in a WaitTimeoutError.
+ * Calls `attempt(remainingMs, signal)` until it resolves. Attempts that throw NotYet are retried; any other
+ * error (a failed unit, a dead machine) ends the wait immediately. At the deadline the wait ends even while
+ * an attempt is still running (its `signal` aborts), and the last NotYet is reported in a WaitTimeoutError.
+ * No timer outlives the wait.
  */
-export async function retryUntil<T>(attempt: (remainingMs: number) => Promise<T>, opts: RetryOptions): Promise<T> {
+export async function retryUntil<T>(attempt: (remainingMs: number, signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
   const start = Date.now();
   const deadline = start + opts.timeoutMs;
-  let last: unknown;
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(new DeadlineReached()), Math.max(0, opts.timeoutMs));
+  const onOuterAbort = () => ctl.abort(opts.signal!.reason);
+  if (opts.signal?.aborted) onOuterAbort();
+  else opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const aborted = new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true }));
+  aborted.catch(() => undefined);
+  let last: NotYet | undefined;
   try {
     return await pRetry(
       async () => {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) throw new AbortError(new DeadlineReached());
+        ctl.signal.throwIfAborted();
         try {
-          return await attempt(remaining);
+          return await Promise.race([attempt(Math.max(1, deadline - Date.now()), ctl.signal), aborted]);
         } catch (e) {
-          if (!(e instanceof NotYet)) throw new AbortError(e instanceof Error ? e : new Error(String(e)));
-          last = e;
-          throw e;
+          if (e instanceof NotYet) {
+            last = e;
+            throw e;
+          }
+          throw new AbortError(e instanceof Error ? e : new Error(String(e)));
         }
       },
       {
@@ -46,22 +65,41 @@ export async function retryUntil<T>(attempt: (remainingMs: number) => Promise<T>
         maxTimeout: opts.maxIntervalMs ?? 1000,
         factor: 1.5,
         maxRetryTime: opts.timeoutMs,
-        signal: opts.signal,
+        signal: ctl.signal,
         shouldRetry: () => Date.now() < deadline,
       },
     );
   } catch (e) {
     if (!(e instanceof NotYet) && !(e instanceof DeadlineReached)) throw e;
     const ctx = opts.context?.() ?? {};
-    const why = last instanceof Error ? `; last attempt: ${last.message.split('\n')[0]}` : '';
+    const why = last ? `; last attempt: ${last.message.split('\n')[0]}${last.detail ? `\n${last.detail}` : ''}` : '';
     throw new WaitTimeoutError(`timed out after ${(opts.timeoutMs / 1000).toFixed(1)} s waiting for ${opts.what}${why}`, {
       ...ctx,
       elapsedMs: Date.now() - start,
     });
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
   }
 }
 
-class DeadlineReached extends Error {}
+/** Waits for a single promise with a host-side deadline (retryUntil with one attempt). */
+export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
+  return retryUntil((_, signal) => work(signal), opts);
+}
 
-/** Resolves after ms milliseconds. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Resolves after ms milliseconds (rejects with the signal's reason when it aborts first; no timer left behind). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useCluster } from '../harness/testing/vitest.js';
+import { profileName } from '../profiles/index.js';
 import { ETCD_UNITS, etcdctl, getLocal, leader, put, restartEtcd, startEtcd, status } from './lib/etcd.js';
 
-const profiles = (process.env.N3X_ETCD_PROFILES ?? 'vlans,bonding-vlans').split(',');
+const profiles = (process.env.N3X_ETCD_PROFILES ?? 'vlans,bonding-vlans').split(',').map(profileName);
 
 describe.each(profiles)('etcd-ha on %s', (profile) => {
   describe.sequential('3 members', () => {

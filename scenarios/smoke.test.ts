@@ -30,6 +30,33 @@ describe.sequential('smoke: Machine API on one Debian guest', () => {
     await expect(m.fail('true')).rejects.toThrow(/succeeded unexpectedly/);
   });
 
+  it('a failed command says why: decoded status and the tails of stdout and stderr, no serial noise', async () => {
+    const e = await m.succeed("echo '100% packet loss'; echo 'Network is unreachable' >&2; exit 1").catch((x) => x);
+    expect(e).toBeInstanceOf(CommandFailedError);
+    expect(e.message).toMatch(/command failed with status 1\n/);
+    expect(e.message).toContain('100% packet loss');
+    expect(e.message).toContain('Network is unreachable');
+    expect(e.message).not.toContain('last serial lines');
+    expect((await m.succeed("sh -c 'kill -SEGV $$'").catch((x) => x)).message).toMatch(/status 139 \(SIGSEGV: segmentation fault\)/);
+    expect((await m.succeed('no-such-tool --version').catch((x) => x)).message).toMatch(/status 127 \(command not found\)[\s\S]*no-such-tool: command not found/);
+    const w = await m.waitUntilSucceeds("echo 'connect: Network is unreachable' >&2; exit 2", { timeout: 1 }).catch((x) => x);
+    expect(w).toBeInstanceOf(WaitTimeoutError);
+    expect(w.message).toMatch(/last attempt: status 2\n[\s\S]*connect: Network is unreachable/);
+  });
+
+  it('stderr keeps its last 4 KiB (the end of a long error is what matters)', async () => {
+    const r = await m.execute("head -c 10000 /dev/zero | tr '\\0' a >&2; echo THE-END >&2");
+    expect(r.stderr.length).toBe(4096);
+    expect(r.stderr.endsWith('aaaTHE-END\n')).toBe(true);
+    expect((await m.execute('echo short >&2')).stderr).toBe('short\n');
+  });
+
+  it('commands run under set -euo pipefail, as nixosTest runs them', async () => {
+    await m.fail('false; true', 'false | true', 'echo "$N3X_NOT_SET"');
+    expect(await m.succeed('true | false || echo handled')).toBe('handled\n');
+    expect(await m.succeed('echo "${N3X_NOT_SET:-default}"')).toBe('default\n');
+  });
+
   it('each command runs in a fresh subshell: cd, variables and exit do not leak', async () => {
     await m.succeed('cd /tmp; X=1; exit 0');
     expect(await m.succeed('pwd; echo "${X:-unset}"')).toBe('/\nunset\n');
@@ -165,11 +192,16 @@ describe.sequential('smoke: Machine API on one Debian guest', () => {
     expect(await m.succeed('cat /root/p')).toBe('persisted\n');
   });
 
-  it('crash then start: the machine comes back', async () => {
+  it('crash then start: the machine comes back; console waits see only the new boot', async () => {
+    await m.succeed('echo n3x-before-crash-77 > /dev/ttyS0');
+    await m.waitForConsoleText('n3x-before-crash-77', { timeout: 30 });
     await m.crash();
     expect(m.isUp()).toBe(false);
     await m.start();
     expect(await m.succeed('echo back')).toBe('back\n');
+    expect(m.getConsoleLog()).toContain('n3x-before-crash-77');
+    await expect(m.waitForConsoleText('n3x-before-crash-77', { timeout: 2 })).rejects.toBeInstanceOf(WaitTimeoutError);
+    await m.waitForConsoleText('Linux version', { timeout: 30 });
   });
 
   it('a QEMU killed from outside fails the pending call within seconds, with serial lines', async () => {

@@ -5,8 +5,9 @@ import { chooseBackend } from '../network/backend.js';
 import { listImages } from '../images/cache.js';
 import { k3sBinaryStatus } from '../k3s/binary.js';
 
+/** On PATH or in the sbin directories (mke2fs is there, off a non-root user's PATH; the harness looks there too). */
 async function which(bin: string): Promise<boolean> {
-  return (await execa('sh', ['-c', `command -v ${bin}`], { reject: false })).exitCode === 0;
+  return (await execa('sh', ['-c', `command -v ${bin}`], { reject: false, env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } })).exitCode === 0;
 }
 
 export async function doctor(): Promise<boolean> {

@@ -15,10 +15,19 @@ import { listClusters, stopAllClusters, stopCluster } from '../cluster/registry.
 import type { ReapReport } from '../cluster/reap.js';
 import { openRepl } from '../repl/repl.js';
 import { stateRoot } from '../util/paths.js';
+import { profileName } from '../../profiles/index.js';
 import { ConfigError } from '../errors.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const program = new Command('n3x').description('n3x harness: multi-node QEMU clusters for tests').showHelpAfterError();
+const program = new Command('n3x')
+  .description('n3x harness: multi-node QEMU clusters for tests')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    '\nRun it from the n3x checkout: `npm run n3x -- <command>` or `npx n3x <command>` (npx finds the local bin there;\n' +
+      'outside the checkout npx would look for an unrelated package named n3x in the registry). Installed as a\n' +
+      'dependency of your project: `npx n3x` works from your project root.',
+  );
 
 program
   .command('run')
@@ -100,7 +109,7 @@ program
   .option('--keep', 'leave the cluster running on exit (attach again later)')
   .action(async (o: { profile: string; nodes: string; network?: 'bridge' | 'vde'; keep?: boolean }) => {
     const nodes = /^\d+$/.test(o.nodes) ? Number(o.nodes) : o.nodes.split(',');
-    const c = await startCluster({ profile: o.profile, nodes, network: o.network });
+    const c = await startCluster({ profile: profileName(o.profile), nodes, network: o.network });
     await openRepl(c, { onExit: o.keep ? 'detach' : 'stop' });
     process.exit(0);
   });

@@ -12,8 +12,9 @@ import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
 import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
 import { healCommand, partitionCommand } from '../network/partition.js';
-import { addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
-import { getProfile } from '../../profiles/index.js';
+import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
+import { getProfile, type ProfileName } from '../../profiles/index.js';
+import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
 import { onExit } from '../util/cleanup.js';
 import { statOf } from '../util/procs.js';
 import { startReaper, type ReaperHandle } from './reaper.js';
@@ -23,7 +24,8 @@ import { age, checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapsho
 
 const log = logger('cluster');
 
-export interface NodeSpec {
+/** One node: its name and, like the `nodes.<name>` of nixosTest, its own configuration (files, unit files, …). */
+export interface NodeSpec extends NodeConfig {
   name: string;
   /** Free-form role tag (server, agent, …) for scenarios. */
   role?: string;
@@ -33,9 +35,10 @@ export interface NodeSpec {
   forwards?: { guestPort: number; hostPort?: number }[];
 }
 
-export interface ClusterOptions {
-  /** Network profile name (simple, vlans, bonding-vlans) or a custom profile object. */
-  profile: string | NetworkProfile;
+/** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts) are every node's defaults. */
+export interface ClusterOptions extends NodeConfig {
+  /** Built-in profile name (simple, vlans, bonding-vlans) or a custom profile object. */
+  profile: ProfileName | NetworkProfile;
   /** Node names or specs; a number n means n100-1 … n100-n. Default 3. */
   nodes?: number | (string | NodeSpec)[];
   /** Image to boot; default: the built-in Debian image (built and cached on first use). */
@@ -49,7 +52,8 @@ export interface ClusterOptions {
   forwards?: { guestPort: number; hostPort?: number }[];
   /** Read-only raw disks attached to every node (e.g. the k3s layer). */
   layers?: { path: string; serial: string }[];
-  bootTimeoutMs?: number;
+  /** Deadline in seconds for each machine's boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
+  bootTimeout?: number;
   /** Label for logs and `n3x ls`. */
   name?: string;
   /**
@@ -57,6 +61,11 @@ export interface ClusterOptions {
    * otherwise boot, run `setup`, and save the snapshot for the next run. N3X_SNAPSHOTS=off always boots.
    */
   snapshot?: string | SnapshotSpec;
+  /**
+   * Boot every machine (default true). false: networks and machines are created, none boots; start them one by
+   * one with `cluster.machine(name).start()` (as the nixpkgs etcd and k3s tests do) or all with `startAll()`.
+   */
+  start?: boolean;
 }
 
 export interface SnapshotSpec {
@@ -105,6 +114,8 @@ export class Cluster {
   /** Seed of the data NICs' MACs (the run id, or the id of the run a snapshot was saved from). */
   private macSeed: string;
   private prepared = false;
+  /** Partitions set by partition() and not yet healed, in words. */
+  private partitions: string[] = [];
   /** Set when this cluster came from a snapshot: its name and when it was saved. */
   restoredFrom?: { name: string; createdAt: string; ms: number };
 
@@ -117,9 +128,16 @@ export class Cluster {
     this.macSeed = this.id;
   }
 
+  /** The guest script applying a node's configuration (cluster defaults merged with its own); '' when none. */
+  private nodeScript(node: NodeSpec): string {
+    const c = mergeNodeConfig(this.opts, node);
+    return isEmptyNodeConfig(c) ? '' : nodeConfigScript(c);
+  }
+
   /** Validates options and resolves the image; nothing is started. */
   static async create(opts: ClusterOptions): Promise<Cluster> {
     getProfile(opts.profile);
+    for (const n of normalizeNodes(opts.nodes)) nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
     normalizeNodes(opts.nodes);
     chooseBackend(opts.network);
     const image = opts.image ? validateImage(opts.image) : await ensureImage();
@@ -138,13 +156,21 @@ export class Cluster {
     return ifaceOf(this.profile, net);
   }
 
-  /** A machine's address on a logical network. */
+  /** A machine's address on a logical network; throws for a name that is not a node of this cluster. */
   address(name: string, net: NetName = 'cluster'): string {
-    return addressOf(this.profile, this.nodes.findIndex((n) => n.name === name) + 1, net);
+    const i = this.nodes.findIndex((n) => n.name === name);
+    if (i < 0) throw new ConfigError('machine', `no machine '${name}' in cluster ${this.id}`, `use one of ${this.nodes.map((n) => n.name).join(', ')}`);
+    return addressOf(this.profile, i + 1, net);
+  }
+
+  /** A machine's IPv6 address on a logical network (2001:db8:<vlan>::<n>). */
+  address6(name: string, net: NetName = 'cluster'): string {
+    this.address(name, net); // same check for unknown names
+    return address6Of(this.profile, this.nodes.findIndex((n) => n.name === name) + 1, net);
   }
 
   /** Creates the segments and the machine objects (nothing boots yet). Idempotent. */
-  private async prepare(): Promise<void> {
+  async prepare(): Promise<void> {
     if (this.prepared) return;
     this.prepared = true;
     const kind = this.backend;
@@ -167,6 +193,7 @@ export class Cluster {
       }));
       this.macs.set(node.name, nics.map((n) => n.mac));
       const script = guestNetworkScript(this.profile, { name: node.name, index: i + 1 }, all);
+      const config = this.nodeScript(node);
       this.machines.push(
         new Machine({
           name: node.name,
@@ -179,12 +206,13 @@ export class Cluster {
           layers: this.opts.layers,
           nics,
           accel: accel.accel,
-          bootTimeoutMs: this.opts.bootTimeoutMs,
+          bootTimeout: this.opts.bootTimeout,
           afterSpawn: async () => {
             for (const [j, seg] of this.profile.nics.entries()) await this.segments.get(seg)!.attach(`n3x${this.id}n${i + 1}e${j + 1}`);
           },
           afterBoot: async (m) => {
             await m.succeed(script);
+            if (config) await m.succeed(config);
           },
         }),
       );
@@ -192,7 +220,7 @@ export class Cluster {
     this.writeDescriptor('starting'); // records name every segment and machine before any QEMU starts
   }
 
-  /** Creates segments and machines, boots all in parallel, configures networks. */
+  /** Creates segments and machines, boots all (not yet running) in parallel, configures networks. */
   async startAll(): Promise<void> {
     await this.prepare();
     const t0 = Date.now();
@@ -221,6 +249,7 @@ export class Cluster {
       image: this.image.id === 'custom' ? [fileId(this.image.disk), fileId(this.image.kernel), fileId(this.image.initrd)] : this.image.id,
       profile: { name: this.profile.name, segments: this.profile.segments, nics: this.profile.nics, scripts: all.map((n) => guestNetworkScript(this.profile, n, all)) },
       nodes: this.nodes.map((n) => ({
+        config: createHash('sha256').update(this.nodeScript(n)).digest('hex').slice(0, 16),
         name: n.name,
         memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
         cpus: n.cpus ?? this.opts.cpus ?? 1,
@@ -369,6 +398,7 @@ export class Cluster {
   /** Makes machines in `a` and `b` unable to exchange any frame (both directions), on every data NIC. */
   async partition(a: string[], b: string[]): Promise<void> {
     const macsOf = (names: string[]) => names.flatMap((n) => this.macs.get(this.machine(n).name) ?? []);
+    this.partitions.push(`partition {${a.join(', ')}} | {${b.join(', ')}}`);
     await Promise.all([
       ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(b)))),
       ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(a)))),
@@ -378,6 +408,20 @@ export class Cluster {
   /** Removes every partition. */
   async heal(): Promise<void> {
     await Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataNics()))));
+    this.partitions = [];
+  }
+
+  /** Faults in effect, in words: partitions, cut links and netem set through the harness. */
+  faults(): string[] {
+    return [...this.partitions, ...this.machines.flatMap((m) => m.faults())];
+  }
+
+  /** Heals partitions, restores cut links and removes netem; returns what was in effect before. */
+  async resetFaults(): Promise<string[]> {
+    const before = this.faults();
+    if (this.partitions.length) await this.heal();
+    await Promise.all(this.machines.map((m) => m.resetFaults()));
+    return before;
   }
 
   private dataNics(): string[] {
@@ -503,8 +547,10 @@ function unusedRunId(): string {
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const c = await Cluster.create(opts);
   const spec = typeof opts.snapshot === 'string' ? { name: opts.snapshot } : opts.snapshot;
+  if (opts.start === false && spec) throw new ConfigError('start', 'start: false with a snapshot', 'drop one of them: a snapshot restores every machine');
   try {
-    if (spec && !snapshotsOff()) await c.startFromSnapshot(spec);
+    if (opts.start === false) await c.prepare();
+    else if (spec && !snapshotsOff()) await c.startFromSnapshot(spec);
     else {
       await c.startAll();
       await spec?.setup?.(c);

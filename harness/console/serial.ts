@@ -1,15 +1,16 @@
 /** The machine's captured serial log (QEMU writes it via the chardev's logfile=; it survives the process). */
 import { openSync, readSync, closeSync, fstatSync, existsSync, readFileSync, statSync } from 'node:fs';
 
+// Terminal escapes a guest console prints: CSI (colours, cursor), OSC (titles), charset and keypad modes, CR.
 // eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\r/g;
+const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78cDEHM]|\r/g;
 
-/** Strips terminal colour codes and carriage returns. */
+/** Strips terminal escape sequences and carriage returns. */
 export function stripAnsi(s: string): string {
-  return s.replace(ANSI, '');
+  return s.replace(ESCAPES, '');
 }
 
-/** Last n non-empty lines of a text, ANSI stripped. */
+/** Last n non-empty lines of a text, escapes stripped. */
 export function lastLines(text: string, n: number): string[] {
   const lines = stripAnsi(text).split('\n').filter((l) => l.trim() !== '');
   return lines.slice(-n);
@@ -18,24 +19,34 @@ export function lastLines(text: string, n: number): string[] {
 export class SerialLog {
   constructor(readonly path: string) {}
 
-  /** The whole log as text (ANSI stripped). */
+  /** The whole log as text (UTF-8, escapes stripped). */
   read(): string {
-    return existsSync(this.path) ? stripAnsi(readFileSync(this.path, 'latin1')) : '';
+    return existsSync(this.path) ? stripAnsi(readFileSync(this.path, 'utf8')) : '';
+  }
+
+  /** The log from byte `offset` on (e.g. since the last boot), as text. */
+  readSince(offset: number): string {
+    if (!existsSync(this.path)) return '';
+    const fd = openSync(this.path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= offset) return '';
+      const buf = Buffer.alloc(size - offset);
+      readSync(fd, buf, 0, buf.length, offset);
+      return stripAnsi(buf.toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Last n lines, reading only the file's tail. */
   tail(n = 20): string[] {
     if (!existsSync(this.path)) return [];
-    const fd = openSync(this.path, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const len = Math.min(size, 64 * 1024);
-      const buf = Buffer.alloc(len);
-      readSync(fd, buf, 0, len, size - len);
-      return lastLines(buf.toString('latin1'), n);
-    } finally {
-      closeSync(fd);
-    }
+    const size = statSync(this.path).size;
+    // A cut inside a multi-byte character only garbles the first line, which is dropped when cut.
+    const from = Math.max(0, size - 64 * 1024);
+    const lines = lastLines(this.readSince(from), n + 1);
+    return (from > 0 || lines.length > n ? lines.slice(1) : lines).slice(-n);
   }
 
   /** Current size in bytes (an offset to search from). */

@@ -3,8 +3,8 @@
  * output comes back on a virtserialport (lossless). Both are host-side unix sockets.
  */
 import net from 'node:net';
-import { InfraError } from '../errors.js';
-import { sleep } from '../retry.js';
+import { InfraError, WaitTimeoutError } from '../errors.js';
+import { NotYet, retryUntil } from '../retry.js';
 import { encodeRequest, findReady, newMarker, ResponseParser, type Response } from './protocol.js';
 
 export interface RunResult extends Response {
@@ -19,22 +19,19 @@ interface Pending {
   fail: (e: Error) => void;
 }
 
-/** Connects to a unix socket, retrying while QEMU has not created it yet. */
-export async function connectUnix(path: string, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    signal?.throwIfAborted();
-    try {
-      return await new Promise<net.Socket>((resolve, reject) => {
+/** Connects to a unix socket, retrying while QEMU has not created it yet (host-side deadline). */
+export function connectUnix(path: string, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
+  return retryUntil(
+    () =>
+      new Promise<net.Socket>((resolve, reject) => {
         const s = net.createConnection(path);
         s.once('connect', () => resolve(s));
-        s.once('error', reject);
-      });
-    } catch (e) {
-      if (Date.now() > deadline) throw new InfraError(`cannot connect to ${path}: ${(e as Error).message}`);
-      await sleep(20);
-    }
-  }
+        s.once('error', (e) => reject(new NotYet(e.message)));
+      }),
+    { timeoutMs, what: `a connection to ${path}`, intervalMs: 20, maxIntervalMs: 100, signal },
+  ).catch((e: Error) => {
+    throw e instanceof WaitTimeoutError ? new InfraError(`cannot connect to ${path}: ${e.message}`) : e;
+  });
 }
 
 export class BackdoorShell {

@@ -59,9 +59,6 @@ export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: bo
 }
 
 async function buildInto(r: Recipe, dir: string): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    throw new ConfigError('image', 'building the base image needs root (mmdebstrap --mode=root)', 'run `sudo npx n3x images build` once, or pass a prebuilt image');
-  }
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
@@ -79,7 +76,7 @@ async function buildInto(r: Recipe, dir: string): Promise<void> {
   if (res.exitCode !== 0) {
     rmSync(tmp, { recursive: true, force: true });
     throw new InfraError(`image build failed (exit ${res.exitCode}):\n${tailLines.join('\n')}`, {
-      hint: 'check network access to the Debian mirror and that mmdebstrap, e2fsprogs and qemu-utils are installed (ci/setup.sh installs them)',
+      hint: 'check network access to the Debian mirror and that mmdebstrap, e2fsprogs and qemu-utils are installed (ci/setup.sh installs them; as non-root it also checks user namespaces and /etc/subuid for mmdebstrap --mode=unshare)',
     });
   }
   writeFileSync(join(tmp, 'recipe.json'), JSON.stringify({ recipe: r.name, hash: recipeHash(r), builtAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, null, 2));

@@ -29,7 +29,8 @@ export async function k3sLayer(bin: K3sBinaryStatus): Promise<string> {
     const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
     const mib = Math.ceil((bytes * 1.2) / 2 ** 20) + 32;
     log.info(`building k3s layer ${id} (${mib} MiB)`);
-    const r = await execa('mke2fs', ['-q', '-t', 'ext4', '-L', 'n3xk3s', '-d', stage, `${img}.tmp`, `${mib}M`], { reject: false });
+    // mke2fs lives in /usr/sbin, which a non-root user's PATH lacks.
+    const r = await execa('mke2fs', ['-q', '-t', 'ext4', '-L', 'n3xk3s', '-d', stage, `${img}.tmp`, `${mib}M`], { reject: false, env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
     if (r.exitCode !== 0) throw new InfraError(`mke2fs for the k3s layer failed: ${r.stderr}`);
     renameSync(`${img}.tmp`, img);
     return img;

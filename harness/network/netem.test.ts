@@ -38,4 +38,9 @@ describe('validateNetem: bad input gets one line naming the field and the fix', 
   it('rejects interface names that could smuggle shell', () => {
     expect(() => netemCommand('eth1; reboot', { delayMs: 1 })).toThrow(ConfigError);
   });
+  it('refuses interface names that are not one shell word', () => {
+    expect(() => clearNetemCommand('eth1; reboot')).toThrow(/invalid interface name/);
+    expect(() => netemCommand('-x', { delayMs: 1 })).toThrow(/invalid interface name/);
+    expect(clearNetemCommand('bond0.200')).toContain('dev bond0.200 root');
+  });
 });

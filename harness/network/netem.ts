@@ -23,10 +23,15 @@ export function validateNetem(s: NetemSpec): void {
   if (Object.values(s).every((v) => v === undefined)) throw new ConfigError('netem', 'empty spec', 'set at least one of delayMs, jitterMs, lossPct, rateMbit (or call clearNetem)');
 }
 
+/** Throws unless `iface` is a Linux interface name (it becomes a shell word). */
+export function checkIface(iface: string): void {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(iface) || iface.startsWith('-')) throw new ConfigError('netem.iface', `invalid interface name '${iface}'`, 'use a guest interface name like eth1 or eth1.200');
+}
+
 /** The `tc` command that installs the spec as the interface's root qdisc. */
 export function netemCommand(iface: string, s: NetemSpec): string {
   validateNetem(s);
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(iface)) throw new ConfigError('netem.iface', `invalid interface name '${iface}'`, 'use a guest interface name like eth1 or eth1.200');
+  checkIface(iface);
   const parts = ['tc', 'qdisc', 'replace', 'dev', iface, 'root', 'netem'];
   if (s.delayMs !== undefined) {
     parts.push('delay', `${s.delayMs}ms`);
@@ -38,6 +43,8 @@ export function netemCommand(iface: string, s: NetemSpec): string {
   return parts.join(' ');
 }
 
+/** The `tc` command that removes the interface's root qdisc (netem) again; fine when there is none. */
 export function clearNetemCommand(iface: string): string {
+  checkIface(iface);
   return `tc qdisc del dev ${iface} root 2>/dev/null || true`;
 }

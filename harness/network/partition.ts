@@ -12,5 +12,5 @@ export function partitionCommand(nics: string[], peerMacs: string[]): string {
 
 /** Commands that remove the partition filters again. */
 export function healCommand(nics: string[]): string {
-  return nics.map((n) => `tc qdisc del dev ${n} ingress 2>/dev/null`).join('; ') + '; true';
+  return nics.map((n) => `{ tc qdisc del dev ${n} ingress 2>/dev/null || true; }`).join('; ');
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { getProfile, profiles } from '../../profiles/index.js';
+import { getProfile, profileName, profiles } from '../../profiles/index.js';
 import { ConfigError } from '../errors.js';
-import { addressOf, guestNetworkScript, ifaceOf, validateProfile, type NetworkProfile } from './profile.js';
+import { address6Of, addressOf, guestNetworkScript, ifaceOf, validateProfile, type NetworkProfile } from './profile.js';
 
 const nodes = [1, 2, 3].map((i) => ({ name: `n100-${i}`, index: i }));
 
@@ -40,9 +40,16 @@ describe('profiles', () => {
     expect(s).toContain('ip addr add 192.168.100.3/24 dev bond0.100');
     expect(s.indexOf('master bond0')).toBeLessThan(s.indexOf('ip link set bond0 up'));
   });
-  it('writes /etc/hosts with every node on the cluster network', () => {
+  it('writes /etc/hosts with every node on the cluster network, IPv4 and IPv6 (as nixosTest)', () => {
     const s = guestNetworkScript(getProfile('vlans'), nodes[0], nodes);
-    expect(s).toContain("192.168.200.1 n100-1\\n192.168.200.2 n100-2\\n192.168.200.3 n100-3");
+    expect(s).toContain('192.168.200.1 n100-1\\n2001:db8:200::1 n100-1\\n192.168.200.2 n100-2\\n2001:db8:200::2 n100-2');
+  });
+  it('every network carries IPv6: 2001:db8:<vlan>::<n>/64, VLAN 1 when untagged', () => {
+    expect(address6Of(getProfile('vlans'), 2, 'storage')).toBe('2001:db8:100::2');
+    expect(address6Of(getProfile('simple'), 12)).toBe('2001:db8:1::c');
+    const s = guestNetworkScript(getProfile('bonding-vlans'), nodes[2], nodes);
+    expect(s).toContain('ip -6 addr add 2001:db8:200::3/64 dev bond0.200 nodad');
+    expect(s).toContain('ip -6 addr add 2001:db8:100::3/64 dev bond0.100 nodad');
   });
   it('a new profile is data only', () => {
     const custom: NetworkProfile = {
@@ -61,7 +68,8 @@ describe('profiles', () => {
     expect(() => getProfile(p)).toThrow(re);
   });
   it('unknown profile names list the known ones', () => {
-    expect(() => getProfile('vlan')).toThrow(ConfigError);
-    expect(() => getProfile('vlan')).toThrow(/simple, vlans, bonding-vlans/);
+    expect(() => getProfile('vlan' as never)).toThrow(ConfigError);
+    expect(() => profileName('vlan')).toThrow(/simple, vlans, bonding-vlans/);
+    expect(profileName('vlans')).toBe('vlans');
   });
 });

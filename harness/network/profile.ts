@@ -38,6 +38,15 @@ export interface NetworkProfile {
 
 export type NetName = 'cluster' | 'storage';
 
+/**
+ * A machine's IPv6 address on a logical network: `2001:db8:<vlan>::<n>/64` as nixosTest's VLANs number them
+ * (an untagged network counts as VLAN 1). The documentation prefix routes nowhere.
+ */
+export function address6Of(p: NetworkProfile, index: number, net: NetName = 'cluster'): string {
+  const n = net === 'storage' ? (p.networks.storage ?? p.networks.cluster) : p.networks.cluster;
+  return `2001:db8:${n.vlan ?? 1}::${((p.hostOffset ?? 0) + index).toString(16)}`;
+}
+
 /** The guest interface name of a logical network, e.g. eth1, eth1.200, bond0.100. */
 export function ifaceOf(p: NetworkProfile, net: NetName = 'cluster'): string {
   const n = net === 'storage' ? (p.networks.storage ?? p.networks.cluster) : p.networks.cluster;
@@ -98,8 +107,9 @@ export function guestNetworkScript(p: NetworkProfile, node: HostEntry, all: Host
     seen.add(dev);
     if (n.vlan) lines.push(`ip link add link ${n.parent} name ${dev} type vlan id ${n.vlan}`, `ip link set ${dev} up`);
     lines.push(`ip addr add ${addressOf(p, node.index, net)}/24 dev ${dev}`);
+    lines.push(`ip -6 addr add ${address6Of(p, node.index, net)}/64 dev ${dev} nodad`);
   }
-  const hosts = all.map((h) => `${addressOf(p, h.index)} ${h.name}`).join('\\n');
-  lines.push(`printf '127.0.0.1 localhost\\n${hosts}\\n' > /etc/hosts`);
+  const hosts = all.flatMap((h) => [`${addressOf(p, h.index)} ${h.name}`, `${address6Of(p, h.index)} ${h.name}`]).join('\\n');
+  lines.push(`printf '127.0.0.1 localhost\\n::1 localhost ip6-localhost\\n${hosts}\\n' > /etc/hosts`);
   return lines.join('\n');
 }

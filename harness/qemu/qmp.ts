@@ -3,6 +3,10 @@ import type net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { InfraError } from '../errors.js';
 import { connectUnix } from '../console/shell.js';
+import { withDeadline } from '../retry.js';
+
+/** Default host-side deadline of one QMP command (a migration is polled, not awaited, so this stays short). */
+export const QMP_TIMEOUT_MS = 30_000;
 
 export interface QmpEvent {
   event: string;
@@ -67,19 +71,21 @@ export class QmpClient extends EventEmitter {
       this.waiting.clear();
       this.emit('close');
     });
-    await greeting;
+    await withDeadline(() => greeting, { timeoutMs, what: `the QMP greeting on ${path}`, signal });
     await this.execute('qmp_capabilities');
   }
 
-  /** Sends one command and resolves with its `return` value. */
-  execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
+  /** Sends one command and resolves with its `return` value; fails at the host-side deadline. */
+  execute<T = unknown>(command: string, args?: Record<string, unknown>, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     if (!this.sock || this.closed) return Promise.reject(new InfraError(`QMP not connected (command ${command})`));
     const id = String(this.nextId++);
     const msg = JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id });
-    return new Promise<T>((resolve, reject) => {
+    const reply = new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.sock!.write(`${msg}\n`);
     });
+    reply.catch(() => undefined);
+    return withDeadline(() => reply, { timeoutMs: opts.timeoutMs ?? QMP_TIMEOUT_MS, what: `QMP ${command}`, signal: opts.signal }).finally(() => this.waiting.delete(id));
   }
 
   /** Runs a human monitor command through QMP and returns its text output. */
@@ -87,15 +93,17 @@ export class QmpClient extends EventEmitter {
     return this.execute<string>('human-monitor-command', { 'command-line': commandLine });
   }
 
-  /** Resolves with the next event of that name (or rejects on close). */
-  waitEvent(name: string, timeoutMs: number): Promise<QmpEvent> {
+  /** Resolves with the next event that matches (by name or predicate); rejects on close or at the deadline. */
+  waitEvent(match: string | ((e: QmpEvent) => boolean), timeoutMs: number, signal?: AbortSignal): Promise<QmpEvent> {
+    const name = typeof match === 'string' ? match : 'matching';
+    const ok = typeof match === 'string' ? (e: QmpEvent) => e.event === match : match;
+    return withDeadline((deadline) => this.nextEvent(ok, name, deadline), { timeoutMs, what: `a QMP ${name} event`, signal });
+  }
+
+  private nextEvent(ok: (e: QmpEvent) => boolean, name: string, deadline: AbortSignal): Promise<QmpEvent> {
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        cleanup();
-        reject(new InfraError(`no QMP ${name} event within ${timeoutMs} ms`));
-      }, timeoutMs);
       const onEvent = (e: QmpEvent) => {
-        if (e.event !== name) return;
+        if (!ok(e)) return;
         cleanup();
         resolve(e);
       };
@@ -104,12 +112,13 @@ export class QmpClient extends EventEmitter {
         reject(new InfraError(`QMP closed while waiting for ${name}`));
       };
       const cleanup = () => {
-        clearTimeout(t);
         this.off('event', onEvent);
         this.off('close', onClose);
+        deadline.removeEventListener('abort', cleanup);
       };
       this.on('event', onEvent);
       this.on('close', onClose);
+      deadline.addEventListener('abort', cleanup, { once: true });
     });
   }
 

@@ -2,16 +2,17 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from '../machine/machine.js';
+import { shellQuote } from '../util/quote.js';
 
 export function artifactsDir(): string {
   return process.env.N3X_ARTIFACTS ?? join(process.cwd(), 'artifacts');
 }
 
 /** Collects diagnostics from each machine (5 s per command; dead machines give their serial log only). */
-export async function collectDiagnostics(machines: Machine[], label: string, units: string[] = []): Promise<string> {
+export async function collectDiagnostics(machines: Machine[], label: string, units: string[] = [], faults: string[] = []): Promise<string> {
   const dir = join(artifactsDir(), label.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80));
   mkdirSync(dir, { recursive: true });
-  const report: string[] = [];
+  const report: string[] = [`faults in effect when the test ended: ${faults.length ? faults.join('; ') : '(none)'}`];
   for (const m of machines) {
     const md = join(dir, m.name);
     mkdirSync(md, { recursive: true });
@@ -26,8 +27,14 @@ export async function collectDiagnostics(machines: Machine[], label: string, uni
     report.push(`systemctl --failed: ${failed.trim() || '(none)'}`);
     writeFileSync(join(md, 'journal.txt'), await run('journalctl -b --no-pager -n 2000 -o short-monotonic'));
     for (const u of units) {
-      const j = await run(`journalctl -u '${u}' --no-pager -n 25 -o cat`);
-      report.push(`journal ${u} (last 25):`, ...j.trimEnd().split('\n').map((l) => `  | ${l}`));
+      const q = shellQuote(u);
+      const state = (await run(`systemctl show -p LoadState,ActiveState --value ${q} | paste -sd/`)).trim();
+      const j = (await run(`journalctl -u ${q} --no-pager -n 25 -o cat`)).trimEnd();
+      if (!j && /^not-found|^loaded\/inactive$/.test(state)) {
+        report.push(`journal ${u}: (not run on this node: ${state})`);
+        continue;
+      }
+      report.push(`journal ${u} (${state}, last 25):`, ...(j ? j.split('\n').map((l) => `  | ${l}`) : ['  (empty)']));
     }
   }
   const text = report.join('\n');

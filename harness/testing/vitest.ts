@@ -2,7 +2,7 @@
  * Vitest glue: a cluster per scenario file, booted in beforeAll and always torn down in afterAll (also when
  * boot fails half way); on a failed test, diagnostics from every machine are printed and saved.
  */
-import { afterAll, beforeAll, onTestFailed, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startCluster, type Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import type { Machine } from '../machine/machine.js';
 import { artifactsDir, collectDiagnostics } from './diagnostics.js';
@@ -14,7 +14,15 @@ export interface ClusterHandle {
   m(name: string): Machine;
 }
 
-type Opts = ClusterOptions & { units?: string[] };
+type Opts = ClusterOptions & {
+  /** Services whose journals a failure dump includes. */
+  units?: string[];
+  /**
+   * After each test, heal partitions, restore cut links and remove netem set through the harness, so a test
+   * that failed half way does not leave the next one on a broken network (default true).
+   */
+  resetFaults?: boolean;
+};
 
 /**
  * Boots a cluster for this file; `units` are the services whose journals a failure dump includes. Options
@@ -39,13 +47,15 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
     }
     await c?.stop();
   });
-  beforeEach((ctx) => {
-    onTestFailed(async () => {
+  afterEach(async (ctx) => {
+    if (!c) return;
+    const inEffect = c.faults();
+    if (ctx.task.result?.state === 'fail') {
       failed = true;
-      if (!c) return;
-      const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units);
+      const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units, inEffect);
       console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
-    });
+    }
+    if (opts?.resetFaults !== false && inEffect.length) await c.resetFaults();
   });
   return {
     get cluster() {

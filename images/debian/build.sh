@@ -1,26 +1,42 @@
 #!/usr/bin/env bash
 # Builds the n3x Debian guest: mmdebstrap rootfs -> ext4 -> qcow2, plus the kernel and a small initramfs.
-# usage: build.sh OUTDIR   (writes OUTDIR/{disk.qcow2,vmlinuz,initrd.img}); needs root for the rootfs.
+# usage: build.sh OUTDIR   (writes OUTDIR/{disk.qcow2,vmlinuz,initrd.img}). As root: mmdebstrap --mode=root;
+# otherwise --mode=unshare (needs newuidmap and a /etc/subuid range) with the steps that read the rootfs run
+# in the same user namespace (mmdebstrap --unshare-helper), so file owners in the image are right either way.
 set -euo pipefail
+PATH=$PATH:/usr/sbin:/sbin  # mke2fs, for users whose PATH lacks the sbin directories
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 suite=${N3X_DEBIAN_SUITE:-bookworm}
 mirror=${N3X_DEBIAN_MIRROR:-}
+keyring=${N3X_DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
+if [ ! -r "$keyring" ]; then
+  echo "build.sh: Debian archive keyring $keyring not found: install debian-archive-keyring (ci/setup.sh does; on Ubuntu it is in universe) or set N3X_DEBIAN_KEYRING" >&2
+  exit 1
+fi
+if [ "$(id -u)" = 0 ]; then mode=root; inns() { "$@"; }; else mode=unshare; inns() { mmdebstrap --unshare-helper "$@"; }; fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/n3x-build.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# The rootfs belongs to the namespace's users: empty it from inside, then remove the rest as ourselves.
+trap 'if [ -d "$work/rootfs" ]; then inns find "$work/rootfs" -mindepth 1 -delete || true; fi; rm -rf "$work"' EXIT
+# In unshare mode the namespace's root is a subordinate uid: it may enter $work and write the files made for it.
+chmod 0711 "$work"
 pkgs=$(grep -v '^#' "$here/packages.txt" | grep -v '^$' | paste -sd, -)
-echo "step: rootfs ($suite, $(echo "$pkgs" | tr ',' '\n' | wc -l) packages)"
-mmdebstrap --variant=minbase --mode=root --format=directory \
+echo "step: rootfs ($suite, $(echo "$pkgs" | tr ',' '\n' | wc -l) packages, mode $mode)"
+mmdebstrap --variant=minbase --mode="$mode" --format=directory --keyring="$keyring" \
   --include="$pkgs" \
   --dpkgopt='path-exclude=/usr/share/{doc,man,locale,info}/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
   --customize-hook="sync-in '$here/overlay' /" \
-  --customize-hook="sh '$here/customize.sh' \"\$1\"" \
+  --customize-hook="copy-in '$here/customize.sh' /tmp" \
+  --customize-hook='sh "$1/tmp/customize.sh" "$1" && rm "$1/tmp/customize.sh"' \
   "$suite" "$work/rootfs" $mirror
+for f in initrd.img vmlinuz disk.raw; do install -m 0666 /dev/null "$work/$f"; done
 echo "step: initramfs"
-sh "$here/mkinitrd.sh" "$work/rootfs" "$work/initrd.img"
-cp "$work"/rootfs/boot/vmlinuz-* "$work/vmlinuz"
+inns sh -s "$work/rootfs" "$work/initrd.img" < "$here/mkinitrd.sh"
+inns sh -c 'cat "$1"/boot/vmlinuz-* > "$2"' sh "$work/rootfs" "$work/vmlinuz"
 echo "step: ext4"
-mke2fs -q -t ext4 -L n3xroot -d "$work/rootfs" "$work/disk.raw" 3G
+truncate -s 3G "$work/disk.raw"
+inns mke2fs -q -F -t ext4 -L n3xroot -d "$work/rootfs" "$work/disk.raw"
+chmod 0644 "$work/initrd.img" "$work/vmlinuz" "$work/disk.raw"
 echo "step: qcow2"
 qemu-img convert -c -O qcow2 "$work/disk.raw" "$work/disk.qcow2" 2>/dev/null || qemu-img convert -O qcow2 "$work/disk.raw" "$work/disk.qcow2"
 mkdir -p "$out"

@@ -8,6 +8,7 @@ import { K3sCluster } from '../../harness/k3s/cluster.js';
 import { k3sBinaryStatus } from '../../harness/k3s/binary.js';
 import { k3sLayer, K3S_LAYER_SERIAL } from '../../harness/k3s/layer.js';
 import { useCluster, type ClusterHandle } from '../../harness/testing/vitest.js';
+import type { ProfileName } from '../../profiles/index.js';
 
 export const k3s = k3sBinaryStatus();
 
@@ -28,7 +29,7 @@ export interface K3sHandle extends ClusterHandle {
 }
 
 /** Boots n100-1 (server, cluster-init), n100-2 (server), n100-3 (agent) on the profile and forms k3s. */
-export function useK3s(profile: string): K3sHandle {
+export function useK3s(profile: ProfileName): K3sHandle {
   const h = useCluster(async () => ({
     profile,
     nodes: [

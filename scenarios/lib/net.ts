@@ -43,3 +43,19 @@ export async function counters(m: Machine, iface: string): Promise<{ rx: number;
   const [rx, tx] = out.trim().split('\n').map(Number);
   return { rx, tx };
 }
+
+/** Packets received on a guest interface so far. */
+export async function rxPackets(m: Machine, iface: string): Promise<number> {
+  return Number((await m.succeed(`cat /sys/class/net/${iface}/statistics/rx_packets`)).trim());
+}
+
+/**
+ * Sends 100 pings from `a` (out of interface `via`) to `target` on `b`, and counts what `b` received on each
+ * of its two VLAN interfaces: where the traffic belongs (eth1.200 for a cluster address) and the other VLAN.
+ */
+export async function vlanTraffic(a: Machine, b: Machine, target: string, via: string, vlans = { right: 'eth1.200', wrong: 'eth1.100' }): Promise<{ replies: number; onRightVlan: number; onWrongVlan: number }> {
+  const [r0, w0] = [await rxPackets(b, vlans.right), await rxPackets(b, vlans.wrong)];
+  const s = await ping(a, target, { count: 100, interval: 0.01, iface: via, waitS: 1 });
+  const [r1, w1] = [await rxPackets(b, vlans.right), await rxPackets(b, vlans.wrong)];
+  return { replies: s.received, onRightVlan: r1 - r0, onWrongVlan: w1 - w0 };
+}

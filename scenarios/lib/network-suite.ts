@@ -12,10 +12,25 @@ export function reachabilityTests(h: ClusterHandle): void {
     expect(await allPairs(h.cluster, 'storage')).toEqual([]);
   });
 
-  it('hostnames resolve through /etc/hosts to cluster addresses', async () => {
+  it('hostnames resolve through /etc/hosts to cluster addresses, IPv4 and IPv6', async () => {
     const [a, b] = h.cluster.machines;
-    expect((await a.succeed(`getent hosts ${b.name}`)).split(/\s+/)[0]).toBe(h.cluster.address(b.name));
+    expect((await a.succeed(`getent ahostsv4 ${b.name}`)).split(/\s+/)[0]).toBe(h.cluster.address(b.name));
+    expect((await a.succeed(`getent ahostsv6 ${b.name}`)).split(/\s+/)[0]).toBe(h.cluster.address6(b.name));
     expect((await ping(a, b.name, { count: 1 })).received).toBe(1);
+  });
+
+  it('all pairs reach each other over IPv6 on the cluster and storage networks', async () => {
+    const bad: string[] = [];
+    for (const a of h.cluster.machines) {
+      for (const b of h.cluster.machines) {
+        if (a === b) continue;
+        for (const net of ['cluster', 'storage'] as const) {
+          const s = await ping(a, h.cluster.address6(b.name, net), { count: 2 });
+          if (s.received === 0) bad.push(`${a.name} → ${b.name} ${net} (${h.cluster.address6(b.name, net)})`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   it('no default route in any guest', async () => {

@@ -4,7 +4,9 @@
 # one line each:  __n3x MARKER $'escaped command'
 # Output leaves on the virtio serial port named n3x.out (not a tty; QEMU throttles it instead of dropping
 # bytes as it does for console ports):  \x02MARKER\n <raw stdout> \n\x03MARKER STATUS ERRLEN\n <stderr tail>
-# Only builtins run around the command; the command itself runs in one subshell with stdin from /dev/null.
+# (the last 4 KiB of stderr)
+# Only builtins run around the command; the command itself runs in one subshell with stdin from /dev/null and
+# `set -euo pipefail`, as nixosTest runs it (`false; true` and `false | true` fail, unset variables are errors).
 export LC_ALL=C HOME=/root TERM=dumb PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p /run/n3x
 cd /
@@ -20,9 +22,12 @@ done
 exec >"$out"                # stdout is not a tty (as under nixosTest): tar, ls, systemctl behave as in scripts
 __n3x() {
   printf '\002%s\n' "$1"
-  ( eval "$2" ) </dev/null 2>/run/n3x/stderr
+  ( set -euo pipefail; eval "$2" ) </dev/null 2>/run/n3x/stderr  # as nixosTest runs commands
   local s=$? e=
-  IFS= read -r -d '' -n 4096 e </run/n3x/stderr
+  IFS= read -r -d '' -n 4097 e </run/n3x/stderr
+  if [ ${#e} -gt 4096 ]; then  # keep the last 4 KiB; only a long stderr pays for the fork
+    e=$(tail -c 4096 /run/n3x/stderr; printf x) && e=${e%x}
+  fi
   printf '\n\003%s %d %d\n%s' "$1" "$s" "${#e}" "$e"
 }
 printf '\n\001n3x-backdoor-ready %s\n' "$(</proc/sys/kernel/random/boot_id)"

@@ -1,0 +1,180 @@
+// @ts-check
+/**
+ * Host preparation as data. `hostPlan(facts)` is pure: from /etc/os-release's text, the user, sudo and what is
+ * missing it returns the packages to install and the exact commands (Debian and Ubuntu differ: on Ubuntu the
+ * Debian archive keyring comes from universe), or an error naming the fix. Runs with plain Node before `npm ci`.
+ * usage: node ci/host-plan.mjs           gather facts, run the commands (ci/setup.sh, ci/host-prepare.sh)
+ *        node ci/host-plan.mjs --print   gather facts, print facts and plan as JSON, run nothing
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { recipeHashOf, DEFAULT_RECIPE_DIR } from './recipe-hash.mjs';
+
+/** Command on PATH -> the Debian/Ubuntu package that provides it. */
+export const TOOLS = /** @type {const} */ ({
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-img': 'qemu-utils',
+  mmdebstrap: 'mmdebstrap',
+  mke2fs: 'e2fsprogs',
+  vde_switch: 'vde2',
+  ip: 'iproute2',
+  tar: 'tar',
+  // node-pty (the REPL test's pseudo-terminal) has no Linux prebuild: npm ci builds it with node-gyp.
+  make: 'make',
+  'g++': 'g++',
+  python3: 'python3',
+  newuidmap: 'uidmap',
+});
+
+/** mmdebstrap is given this keyring explicitly (images/debian/build.sh --keyring): Ubuntu's apt has no Debian keys. */
+export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+/**
+ * @typedef {object} HostFacts
+ * @property {string} osRelease   content of /etc/os-release
+ * @property {number} uid
+ * @property {boolean} passwordlessSudo  `sudo -n true` succeeds
+ * @property {string[]} missingTools     keys of TOOLS not on PATH
+ * @property {boolean} keyring           DEBIAN_KEYRING exists
+ * @property {boolean} [universe]        Ubuntu: the universe component is in the apt sources
+ * @property {boolean} [imageCached]     the current base image is already built
+ * @property {boolean} [userns]          unprivileged user namespaces allowed (unprivileged_userns_clone, max_user_namespaces)
+ * @property {boolean} [appArmorUserns]  Ubuntu >= 23.10: apparmor_restrict_unprivileged_userns is 1
+ * @property {boolean} [subids]          the user has ranges in /etc/subuid and /etc/subgid
+ * @property {string} [user]
+ */
+
+/**
+ * @typedef {object} HostPlan
+ * @property {'debian' | 'ubuntu'} distro
+ * @property {string[]} packages  what will be installed
+ * @property {string[][]} commands argv lists, run in order
+ * @property {string} [error]     why the host cannot be prepared, naming the fix (commands is then empty)
+ */
+
+/** @param {string} text os-release content @returns {Record<string, string>} */
+export function parseOsRelease(text) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) out[m[1]] = m[2].replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+/** @param {string} osRelease @returns {'debian' | 'ubuntu' | undefined} */
+export function distroOf(osRelease) {
+  const r = parseOsRelease(osRelease);
+  const ids = [r.ID, ...(r.ID_LIKE ?? '').split(/\s+/)];
+  if (ids.includes('ubuntu')) return 'ubuntu';
+  if (ids.includes('debian')) return 'debian';
+  return undefined;
+}
+
+/** @param {HostFacts} f @returns {HostPlan} */
+export function hostPlan(f) {
+  const distro = distroOf(f.osRelease);
+  const name = parseOsRelease(f.osRelease).PRETTY_NAME ?? 'this host';
+  if (!distro) {
+    return { distro: 'debian', packages: [], commands: [], error: `${name} is neither Debian nor Ubuntu: install ${Object.values(TOOLS).join(', ')} and debian-archive-keyring with its package manager` };
+  }
+  const root = f.uid === 0;
+  // newuidmap (uidmap) is only for the rootless image build; root builds with mmdebstrap --mode=root.
+  /** @type {string[]} */
+  const packages = f.missingTools.filter((t) => !(root && t === 'newuidmap')).map((t) => TOOLS[/** @type {keyof typeof TOOLS} */ (t)] ?? t);
+  if (!f.keyring) packages.push('debian-archive-keyring');
+  const rootless = !root && !f.imageCached ? rootlessProblems(f, distro) : [];
+  if (rootless.length) return { distro, packages, commands: [], error: `building the base image as ${f.user ?? 'this user'} (not root) needs: ${rootless.join('; ')}` };
+  if (!packages.length) return { distro, packages, commands: [] };
+  if (!root && !f.passwordlessSudo) {
+    return { distro, packages, commands: [], error: `missing ${packages.join(' ')} and not root (no passwordless sudo): run \`sudo apt-get install ${packages.join(' ')}\`${distro === 'ubuntu' && !f.universe ? ' (after `sudo add-apt-repository universe`)' : ''}, then rerun` };
+  }
+  const as = root ? [] : ['sudo', '-n'];
+  const install = [...as, 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends'];
+  /** @type {string[][]} */
+  const commands = [];
+  // Ubuntu ships debian-archive-keyring (and mmdebstrap, vde2) in universe; enable it the Ubuntu way.
+  if (distro === 'ubuntu' && !f.universe) commands.push([...install, 'software-properties-common'], [...as, 'add-apt-repository', '-y', 'universe']);
+  commands.push([...as, 'apt-get', 'update', '-qq'], [...install, ...packages]);
+  return { distro, packages, commands };
+}
+
+/** @param {HostFacts} f @param {'debian' | 'ubuntu'} distro @returns {string[]} each missing prerequisite with its fix */
+function rootlessProblems(f, distro) {
+  const p = [];
+  if (f.userns === false) p.push('unprivileged user namespaces (sudo sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=10000)');
+  if (distro === 'ubuntu' && f.appArmorUserns) p.push('user namespaces that AppArmor does not restrict (sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile for mmdebstrap)');
+  if (f.subids === false) p.push(`subordinate ids (sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${f.user ?? '$USER'})`);
+  return p;
+}
+
+/** @param {string} path @returns {string} */
+function readOr(path, fallback = '') {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** On PATH, or in /usr/sbin and /sbin (mke2fs lives there, off a normal user's PATH). @param {string} cmd */
+function onPath(cmd) {
+  const PATH = `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`;
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore', env: { ...process.env, PATH } }).status === 0;
+}
+
+/** Reads this host's facts (the only impure part). @returns {HostFacts} */
+export function gatherFacts() {
+  const uid = process.getuid?.() ?? 0;
+  const user = userInfo().username;
+  const sources = ['/etc/apt/sources.list', ...readdirSafe('/etc/apt/sources.list.d').map((f) => join('/etc/apt/sources.list.d', f))];
+  const cache = process.env.N3X_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n3x');
+  const hasRange = (/** @type {string} */ file) => readOr(file).split('\n').some((l) => l.startsWith(`${user}:`) || l.startsWith(`${uid}:`));
+  return {
+    osRelease: readOr('/etc/os-release', readOr('/usr/lib/os-release')),
+    uid,
+    user,
+    passwordlessSudo: uid !== 0 && onPath('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0,
+    missingTools: Object.keys(TOOLS).filter((t) => !onPath(t)),
+    keyring: existsSync(DEBIAN_KEYRING),
+    universe: sources.some((s) => /\buniverse\b/.test(readOr(s))),
+    imageCached: existsSync(join(cache, 'images', `debian-${recipeHashOf(DEFAULT_RECIPE_DIR)}`, 'complete')),
+    userns: readOr('/proc/sys/kernel/unprivileged_userns_clone', '1').trim() !== '0' && readOr('/proc/sys/user/max_user_namespaces', '1').trim() !== '0',
+    appArmorUserns: readOr('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', '0').trim() === '1',
+    subids: hasRange('/etc/subuid') && hasRange('/etc/subgid'),
+  };
+}
+
+/** @param {string} dir @returns {string[]} */
+function readdirSafe(dir) {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const facts = gatherFacts();
+  const plan = hostPlan(facts);
+  if (process.argv.includes('--print')) {
+    console.log(JSON.stringify({ facts: { ...facts, osRelease: parseOsRelease(facts.osRelease).PRETTY_NAME }, plan }, null, 2));
+    process.exit(0);
+  }
+  if (plan.error) {
+    console.error(`n3x setup: ${plan.error}`);
+    process.exit(1);
+  }
+  if (plan.packages.length) console.log(`n3x setup (${plan.distro}): installing ${plan.packages.join(' ')}`);
+  for (const c of plan.commands) {
+    const r = spawnSync(c[0], c.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) {
+      console.error(`n3x setup: \`${c.join(' ')}\` failed (exit ${r.status ?? r.signal}); fix the package source and rerun`);
+      process.exit(1);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { distroOf, hostPlan, type HostFacts } from './host-plan.mjs';
+
+const debian = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n';
+const ubuntu = 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n';
+const mint = 'NAME="Linux Mint"\nID=linuxmint\nID_LIKE="ubuntu debian"\n';
+const fedora = 'NAME="Fedora Linux"\nID=fedora\n';
+
+/** A fresh CI runner: nothing installed, no Debian keyring, universe enabled (as on GitHub's images). */
+function facts(over: Partial<HostFacts>): HostFacts {
+  return { osRelease: debian, uid: 0, passwordlessSudo: false, missingTools: ['qemu-system-x86_64', 'mmdebstrap', 'vde_switch', 'newuidmap'], keyring: true, universe: true, imageCached: false, userns: true, appArmorUserns: false, subids: true, user: 'dev', ...over };
+}
+
+const install = ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-qq', '--no-install-recommends'];
+
+describe('hostPlan: the commands a Debian or Ubuntu host runs', () => {
+  it('reads the distro from /etc/os-release (ID, then ID_LIKE)', () => {
+    expect([debian, ubuntu, mint, fedora].map(distroOf)).toEqual(['debian', 'ubuntu', 'ubuntu', undefined]);
+  });
+
+  it('Debian as root: apt-get update and install, keyring already there, no uidmap (root builds in root mode)', () => {
+    expect(hostPlan(facts({}))).toEqual({
+      distro: 'debian',
+      packages: ['qemu-system-x86', 'mmdebstrap', 'vde2'],
+      commands: [['apt-get', 'update', '-qq'], [...install, 'qemu-system-x86', 'mmdebstrap', 'vde2']],
+    });
+  });
+
+  it('Ubuntu as root: installs the Debian archive keyring (universe) that mmdebstrap is given with --keyring', () => {
+    expect(hostPlan(facts({ osRelease: ubuntu, keyring: false }))).toEqual({
+      distro: 'ubuntu',
+      packages: ['qemu-system-x86', 'mmdebstrap', 'vde2', 'debian-archive-keyring'],
+      commands: [['apt-get', 'update', '-qq'], [...install, 'qemu-system-x86', 'mmdebstrap', 'vde2', 'debian-archive-keyring']],
+    });
+  });
+
+  it('Ubuntu without universe: enables it the Ubuntu way first', () => {
+    expect(hostPlan(facts({ osRelease: ubuntu, keyring: false, missingTools: [], universe: false })).commands).toEqual([
+      [...install, 'software-properties-common'],
+      ['add-apt-repository', '-y', 'universe'],
+      ['apt-get', 'update', '-qq'],
+      [...install, 'debian-archive-keyring'],
+    ]);
+  });
+
+  it('non-root with passwordless sudo: the same commands through sudo -n, plus uidmap for the rootless build', () => {
+    for (const osRelease of [debian, ubuntu]) {
+      const p = hostPlan(facts({ osRelease, uid: 1000, passwordlessSudo: true, keyring: osRelease === debian }));
+      expect(p.commands[0]).toEqual(['sudo', '-n', 'apt-get', 'update', '-qq']);
+      expect(p.commands[1].slice(0, 3)).toEqual(['sudo', '-n', 'env']);
+      expect(p.packages).toContain('uidmap');
+      expect(p.packages.includes('debian-archive-keyring')).toBe(osRelease === ubuntu);
+    }
+  });
+
+  it('non-root without sudo: nothing to run when all is installed, else an error naming the apt-get command', () => {
+    expect(hostPlan(facts({ uid: 1000, missingTools: [] }))).toEqual({ distro: 'debian', packages: [], commands: [] });
+    const p = hostPlan(facts({ osRelease: ubuntu, uid: 1000, keyring: false, universe: false }));
+    expect(p.commands).toEqual([]);
+    expect(p.error).toMatch(/not root \(no passwordless sudo\): run `sudo apt-get install qemu-system-x86 mmdebstrap vde2 uidmap debian-archive-keyring` \(after `sudo add-apt-repository universe`\)/);
+  });
+
+  it('non-root without a cached image: names each missing rootless prerequisite and its fix', () => {
+    const p = hostPlan(facts({ osRelease: ubuntu, uid: 1000, missingTools: [], userns: false, appArmorUserns: true, subids: false }));
+    expect(p.error).toMatch(/not root.*kernel\.unprivileged_userns_clone=1.*apparmor_restrict_unprivileged_userns=0.*usermod --add-subuids 100000-165535 --add-subgids 100000-165535 dev/);
+    expect(hostPlan(facts({ uid: 1000, missingTools: [], subids: false, imageCached: true })).error).toBeUndefined();
+    expect(hostPlan(facts({ uid: 0, missingTools: [], subids: false, userns: false })).error).toBeUndefined();
+  });
+
+  it('refuses other distributions with the packages to install', () => {
+    expect(hostPlan(facts({ osRelease: fedora })).error).toMatch(/neither Debian nor Ubuntu: install qemu-system-x86, .*debian-archive-keyring/);
+  });
+});

@@ -1,0 +1,48 @@
+/** Options and results of the Machine API (shared by process.ts, commands.ts and machine.ts). */
+import type { Accel } from '../accel.js';
+import type { ImageFiles } from '../images/cache.js';
+import type { NicSpec } from '../qemu/argv.js';
+import type { Machine } from './machine.js';
+
+export interface MachineOptions {
+  name: string;
+  image: ImageFiles;
+  /** Private state dir (created 0700): overlay, sockets, serial log. */
+  stateDir: string;
+  memoryMiB?: number;
+  cpus?: number;
+  /** Data NICs: eth1, eth2, … (eth0 is always the host-only management NIC). */
+  nics?: NicSpec[];
+  /** Guest TCP ports reachable from the host at 127.0.0.1:<hostPort> (picked free when omitted). */
+  forwards?: { guestPort: number; hostPort?: number }[];
+  /** Extra blank virtio disks (/dev/vdb, …; also /dev/disk/by-id/virtio-data<N>). */
+  disks?: { sizeGiB: number }[];
+  /** Read-only raw disks shared between machines (image layers), after the data disks. */
+  layers?: { path: string; serial: string }[];
+  kernelArgs?: string[];
+  accel?: Accel;
+  /** Deadline in seconds for a boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
+  bootTimeout?: number;
+  /** Default deadline in seconds for one command (default 300). */
+  commandTimeout?: number;
+  /** Runs after QEMU is spawned, before the guest is ready (e.g. attach TAPs to bridges). */
+  afterSpawn?: (m: Machine) => Promise<void>;
+  /** Runs after every boot once the backdoor is ready (e.g. network configuration). */
+  afterBoot?: (m: Machine) => Promise<void>;
+}
+
+export interface ExecResult {
+  /** Exit status (128+n when killed by signal n). */
+  status: number;
+  stdout: string;
+  /** The last 4 KiB of what the command wrote to stderr (a longer stderr is cut at the front). */
+  stderr: string;
+  /** stdout bytes exactly as the guest wrote them. */
+  raw: Buffer;
+}
+
+export interface TimeoutOpt {
+  /** Host-side deadline in seconds (nixosTest units). */
+  timeout?: number;
+}
+
