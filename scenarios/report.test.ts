@@ -62,7 +62,8 @@ describe.sequential('run report', () => {
     if (!CHROMIUM) return ctx.skip('no /usr/bin/chromium: apt-get install chromium (ci/setup.sh installs it), or set N3X_CHROMIUM');
     expect(index, 'the nested run above must have written a report').not.toBe('');
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
+    const launchMs = 60_000; // playwright counts in milliseconds
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: launchMs });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       const requests: string[] = [];

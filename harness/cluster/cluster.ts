@@ -17,6 +17,8 @@ import { getProfile, type ProfileName } from '../../profiles/index.js';
 import { recordCluster, recordHeal, recordPartition, recordRestore, recordStop } from '../report/record.js';
 import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
 import { onExit } from '../util/cleanup.js';
+import { statOf } from '../util/procs.js';
+import { startReaper, type ReaperHandle } from './reaper.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
 import { age, checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
@@ -110,6 +112,7 @@ export class Cluster {
   readonly backend: BackendKind;
   private segments = new Map<string, Segment>();
   private undoExit?: () => void;
+  private reaper?: ReaperHandle;
   private stopped = false;
   private readonly macs = new Map<string, string[]>();
   /** Seed of the data NICs' MACs (the run id, or the id of the run a snapshot was saved from). */
@@ -180,6 +183,7 @@ export class Cluster {
     log.info(`cluster ${this.id}: ${this.nodes.length} × ${this.image.id}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), state ${this.stateDir}`);
     this.undoExit = onExit(() => rmSync(this.stateDir, { recursive: true, force: true }));
     this.writeDescriptor('starting');
+    this.reaper = startReaper(this.stateDir); // from here on, a killed run leaves nothing behind
     for (const [i, seg] of this.profile.segments.entries()) {
       const hostName = `n3x${this.id}s${i}`;
       this.segments.set(seg, await b.createSegment(hostName, this.stateDir));
@@ -218,6 +222,7 @@ export class Cluster {
         }),
       );
     }
+    this.writeDescriptor('starting'); // records name every segment and machine before any QEMU starts
     recordCluster(this, [...this.segments.values()].map((s) => s.describe()), Object.fromEntries(this.macs));
   }
 
@@ -442,6 +447,7 @@ export class Cluster {
       name: this.opts.name ?? null,
       state,
       pid: process.pid,
+      pidStartTicks: statOf(process.pid)?.startTicks,
       profile: this.profile,
       nodes: this.nodes,
       backend: this.backend,
@@ -451,7 +457,9 @@ export class Cluster {
       macs: Object.fromEntries(this.macs),
       machines: this.machines.map((m) => ({ name: m.name, stateDir: m.stateDir })),
     };
-    writeFileSync(join(this.stateDir, 'cluster.json'), JSON.stringify(d, null, 2), { mode: 0o600 });
+    const file = join(this.stateDir, 'cluster.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(d, null, 2), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file); // readers (n3x ls, the reaper) never see half a file
   }
 
   /**
@@ -464,6 +472,7 @@ export class Cluster {
     this.undoExit?.();
     this.stopped = true;
     this.writeDescriptor('kept');
+    this.reaper?.release('kept');
   }
 
   /** Takes over a kept cluster from its descriptor (machines attached, not booted). */
@@ -479,7 +488,7 @@ export class Cluster {
       c.machines.push(machine);
     }
     c.undoExit = onExit(() => rmSync(c.stateDir, { recursive: true, force: true }));
-    c.writeDescriptor('running');
+    c.writeDescriptor('kept'); // still a kept cluster: killing this process leaves it to `n3x stop`
     return c;
   }
 
@@ -492,6 +501,7 @@ export class Cluster {
     recordStop(this);
     if (!opts.keepState) rmSync(this.stateDir, { recursive: true, force: true });
     this.undoExit?.();
+    this.reaper?.release('stopped');
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -505,6 +515,8 @@ export interface ClusterDescriptor {
   state: 'starting' | 'running' | 'failed' | 'kept';
   /** Process that owns the cluster (for a kept one: the process that detached it). */
   pid: number;
+  /** The owner's start time (/proc/PID/stat), so a reused pid is not taken for the owner. */
+  pidStartTicks?: number;
   profile: NetworkProfile;
   nodes: NodeSpec[];
   backend: BackendKind;

@@ -18,6 +18,7 @@ import { buildQemuArgv, kernelAppend, type NicSpec } from '../qemu/argv.js';
 import { QmpClient, type QmpEvent } from '../qemu/qmp.js';
 import { NotYet, retryUntil, withDeadline } from '../retry.js';
 import { onExit } from '../util/cleanup.js';
+import { isProcessOf } from '../util/procs.js';
 import { privateDir } from '../util/paths.js';
 import { freePort } from '../util/ports.js';
 import { shellQuote } from '../util/quote.js';
@@ -254,7 +255,7 @@ export abstract class MachineProcess {
    */
   async attach(): Promise<void> {
     const pid = Number(existsSync(this.path('qemu.pid')) ? readFileSync(this.path('qemu.pid'), 'utf8').trim() : 0);
-    if (!pid || !pidAlive(pid)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x ls` cleans stale entries' }));
+    if (!isProcessOf(pid, 'qemu-system-x86_64', this.stateDir)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x stop --all` removes what is left of it' }));
     this.dead = new AbortController();
     this.expectExit = false;
     this.pid = pid;
