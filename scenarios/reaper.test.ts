@@ -31,8 +31,11 @@ function leftovers(root: string) {
   };
 }
 
-/** Starts network-simple (own process group), waits until its three QEMUs run, SIGKILLs the group. */
-async function killMidBoot(root: string, backend: 'bridge' | 'vde') {
+/**
+ * Starts network-simple (own process group), waits until its three QEMUs run, SIGKILLs the group (and first its
+ * reaper, with `reaperToo`: killed after the owner, a reaper would already be reaping).
+ */
+async function killMidBoot(root: string, backend: 'bridge' | 'vde', opts: { reaperToo?: boolean } = {}) {
   const run = execa('npx', ['vitest', 'run', '--project', 'vm', 'scenarios/network-simple.test.ts'], {
     env: { N3X_STATE_DIR: root, N3X_NETWORK_BACKENDS: backend },
     detached: true,
@@ -46,6 +49,7 @@ async function killMidBoot(root: string, backend: 'bridge' | 'vde') {
   }, { timeoutMs: 300_000, what: 'three QEMUs of the run', intervalMs: 250 });
   await sleep(2000); // mid-boot: segments, QEMUs and the reaper are all there
   const during = leftovers(root);
+  if (opts.reaperToo) for (const p of during.reapers) process.kill(p, 'SIGKILL');
   process.kill(-run.pid!, 'SIGKILL');
   await run;
   return during;
@@ -75,8 +79,7 @@ describe.sequential('reaper: a SIGKILLed run leaves nothing', () => {
   it('with the reaper killed too, n3x ls shows the orphan and removes nothing; n3x stop --all removes it, records or not', async () => {
     const root = mkdtempSync(join(scratch, 'orphan-'));
     roots.push(root);
-    const during = await killMidBoot(root, 'vde');
-    for (const p of during.reapers) process.kill(p, 'SIGKILL');
+    const during = await killMidBoot(root, 'vde', { reaperToo: true });
     await sleep(3000);
     const [id] = during.clusterDirs;
     expect(leftovers(root)).toMatchObject({ qemus: during.qemus, switches: during.switches, clusterDirs: [id], reapers: [] });
