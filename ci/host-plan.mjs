@@ -22,8 +22,14 @@ export const TOOLS = /** @type {const} */ ({
   vde_switch: 'vde2',
   ip: 'iproute2',
   tar: 'tar',
-  tmux: 'tmux',
+  // node-pty (the REPL test's pseudo-terminal) has no Linux prebuild: npm ci builds it with node-gyp.
+  make: 'make',
+  'g++': 'g++',
+  python3: 'python3',
   newuidmap: 'uidmap',
+  // The run report's browser check (scenarios/report.test.ts). Debian only: Ubuntu's chromium is a snap stub,
+  // and GitHub's Ubuntu runners come with google-chrome, which the check also uses.
+  chromium: 'chromium',
 });
 
 /** mmdebstrap is given this keyring explicitly (images/debian/build.sh --keyring): Ubuntu's apt has no Debian keys. */
@@ -82,7 +88,7 @@ export function hostPlan(f) {
   const root = f.uid === 0;
   // newuidmap (uidmap) is only for the rootless image build; root builds with mmdebstrap --mode=root.
   /** @type {string[]} */
-  const packages = f.missingTools.filter((t) => !(root && t === 'newuidmap')).map((t) => TOOLS[/** @type {keyof typeof TOOLS} */ (t)] ?? t);
+  const packages = f.missingTools.filter((t) => !(root && t === 'newuidmap') && !(distro === 'ubuntu' && t === 'chromium')).map((t) => TOOLS[/** @type {keyof typeof TOOLS} */ (t)] ?? t);
   if (!f.keyring) packages.push('debian-archive-keyring');
   const rootless = !root && !f.imageCached ? rootlessProblems(f, distro) : [];
   if (rootless.length) return { distro, packages, commands: [], error: `building the base image as ${f.user ?? 'this user'} (not root) needs: ${rootless.join('; ')}` };

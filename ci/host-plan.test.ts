@@ -71,3 +71,12 @@ describe('hostPlan: the commands a Debian or Ubuntu host runs', () => {
     expect(hostPlan(facts({ osRelease: fedora })).error).toMatch(/neither Debian nor Ubuntu: install qemu-system-x86, .*debian-archive-keyring/);
   });
 });
+
+describe('the report browser', () => {
+  it('Debian installs chromium; Ubuntu (a snap stub there) does not', () => {
+    const deb = hostPlan({ osRelease: 'ID=debian\n', uid: 0, passwordlessSudo: false, missingTools: ['chromium'], keyring: true });
+    expect(deb.packages).toEqual(['chromium']);
+    const ubu = hostPlan({ osRelease: 'ID=ubuntu\nID_LIKE=debian\n', uid: 0, passwordlessSudo: false, missingTools: ['chromium'], keyring: true, universe: true });
+    expect(ubu.packages).toEqual([]);
+  });
+});

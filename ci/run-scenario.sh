@@ -15,6 +15,7 @@ fi
 if [ -n "${GITHUB_ENV:-}" ]; then echo "N3X_ARTIFACT_NAME=n3x-${name//\//-}" >> "$GITHUB_ENV"; fi
 bash ci/setup.sh
 case $name in
+  k3s-preflight | k3s-rehearsal) ;; # run without k3s (a stand-in, or no k3s at all)
   k3s-*) [ -n "${N3X_K3S_BINARY:-}" ] || bash ci/fetch-k3s.sh ;;
 esac
 mkdir -p "artifacts/$name"

@@ -10,3 +10,5 @@ export { N3xError, TestFailure, CommandFailedError, WaitTimeoutError, InfraError
 export { validateNetem, netemCommand, type NetemSpec } from './network/netem.js';
 export { addressOf, ifaceOf, type NetworkProfile } from './network/profile.js';
 export { profiles, getProfile, netemProfiles, type NetemProfileName } from '../profiles/index.js';
+export { recordK3s, type K3sNodeRow, type K3sPodRow } from './report/record.js';
+export { k3sTables } from './report/k3s.js';

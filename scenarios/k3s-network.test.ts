@@ -6,10 +6,12 @@ describeK3s('k3s-network', () => {
   const h = useK3s('vlans');
   let pods: { name: string; ip: string; node: string }[] = [];
 
-  it('a DaemonSet runs one pod on every node', async () => {
-    await h.k3s.waitNodesReady(900);
+  it('a DaemonSet runs one pod on every node', async ({ signal }) => {
+    await h.k3s.waitNodesReady({ timeoutS: 900, signal });
     await h.k3s.apply('k3s/netcheck-ds.yaml');
-    const list = await h.k3s.waitPodsReady('default', 'app=netcheck', { min: 3, timeoutS: 600 });
+    const ds = await h.k3s.waitDaemonSetReady('default', 'netcheck', { timeoutS: 600, signal });
+    expect(ds.status?.numberReady).toBe(3);
+    const list = await h.k3s.waitPodsReady('default', 'app=netcheck', { min: 3, timeoutS: 60, signal });
     pods = list.map((p) => ({ name: p.metadata!.name!, ip: p.status!.podIP!, node: p.spec!.nodeName! }));
     expect(new Set(pods.map((p) => p.node)).size).toBe(3);
   });
@@ -27,12 +29,13 @@ describeK3s('k3s-network', () => {
   });
 
   it('every pod reaches every other pod', async () => {
+    // kubectl exec in the guest: running a command inside a pod is what the host-side API cannot show directly.
     for (const a of pods) for (const b of pods) if (a !== b) await h.k3s.kubectl(`exec ${a.name} -- ping -c1 -W3 ${b.ip}`);
   });
 
   it('CoreDNS resolves a Service name from inside a pod', async () => {
     await h.k3s.apply('k3s/web.yaml');
-    const ip = (await h.k3s.kubectl("get svc web -o jsonpath='{.spec.clusterIP}'")).trim();
+    const ip = (await (await h.k3s.core()).readNamespacedService({ namespace: 'default', name: 'web' })).spec?.clusterIP;
     const out = await h.k3s.kubectl(`exec ${pods[0].name} -- nslookup web.default.svc.cluster.local`);
     expect(out).toContain(ip);
   });

@@ -97,8 +97,7 @@ describe.sequential('nixosTest API: one machine at a time', () => {
 
   it('user units: systemctl and waitForUnit with { user }', async () => {
     const m = c.machines[0];
-    // No D-Bus (so no logind) in the guest: start alice's manager directly, as lingering would.
-    await m.succeed('useradd -m alice', 'systemctl start "user@$(id -u alice).service"');
+    await m.succeed('useradd -m alice', 'loginctl enable-linger alice');
     await m.waitForUnit(`user@${(await m.succeed('id -u alice')).trim()}.service`, { timeout: 120 });
     await m.succeed(
       "install -d -o alice /home/alice/.config/systemd/user",
@@ -117,6 +116,18 @@ describe.sequential('nixosTest API: one machine at a time', () => {
     await m.waitForUnit('n3x-reader.service', { timeout: 30 });
     await m.sendConsole('typed-by-n3x\n');
     await m.waitUntilSucceeds('grep -q typed-by-n3x /run/typed', { timeout: 30 });
+  });
+
+  it('waitForQmpEvent resolves on the next matching QEMU event', async () => {
+    const m = c.machines[1];
+    const stopped = m.waitForQmpEvent('STOP', { timeout: 30 });
+    await m.pause();
+    expect((await stopped).event).toBe('STOP');
+    const resumed = m.waitForQmpEvent((e) => e.event === 'RESUME', { timeout: 30 });
+    await m.qmpCommand('cont');
+    await resumed;
+    await expect(m.waitForQmpEvent('POWERDOWN', { timeout: 1 })).rejects.toThrow(/timed out/);
+    expect(await m.succeed('echo running')).toBe('running\n');
   });
 
   it('forwardPort adds a 127.0.0.1 forward to a running machine', async () => {

@@ -1,33 +1,44 @@
 /**
- * The REPL as a person uses it, in a real terminal (tmux): type an expression, open a root shell in a guest,
- * come back, exit; nothing is left running. Then keep-on-failure → attach from another terminal → stop.
+ * The REPL as a person uses it, in a real pseudo-terminal (node-pty): type an expression, open a root shell in a
+ * guest, come back, exit; nothing is left running. Then keep-on-failure → attach from another terminal → stop.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
+import type { IPty } from 'node-pty';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NotYet, retryUntil } from '../harness/index.js';
+import { useScratchDir } from '../harness/testing/scratch.js';
 
-const root = mkdtempSync(join(tmpdir(), 'n3x-repl-'));
-const env = `N3X_STATE_DIR=${root} N3X_CACHE_DIR=${process.env.N3X_CACHE_DIR ?? ''}`.replace(/ N3X_CACHE_DIR=$/, '');
-const sessions: string[] = [];
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const root = useScratchDir('n3x-repl-');
+const env = { ...process.env, N3X_STATE_DIR: root } as Record<string, string>;
+const ptys: IPty[] = [];
 
-function terminal(name: string, command: string) {
-  const s = `n3x-${name}-${process.pid}`;
-  sessions.push(s);
-  tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '50', `cd ${process.cwd()} && env ${env} ${command}; echo EXITED-$?; sleep 600`);
-  const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', s);
+/** node-pty, loaded on first use (a native module: `npm rebuild node-pty` builds it with python3, make, g++). */
+async function loadPty(): Promise<typeof import('node-pty')> {
+  try {
+    return await import('node-pty');
+  } catch (e) {
+    throw new Error(`node-pty is not usable (${(e as Error).message}); build it with \`npm rebuild node-pty\` (needs python3, make and g++)`);
+  }
+}
+
+/** Runs `command` in a new 160×50 pseudo-terminal; `screen()` is everything it printed, escape sequences removed. */
+async function terminal(command: string) {
+  const pty = await loadPty();
+  const p = pty.spawn('bash', ['-c', `${command}; echo EXITED-$?`], { name: 'xterm-256color', cols: 160, rows: 50, cwd: process.cwd(), env });
+  ptys.push(p);
+  let out = '';
+  p.onData((d) => (out += d));
+  const screen = () => stripVTControlCharacters(out).replace(/\r\n?/g, '\n');
   return {
     screen,
-    type: (text: string) => tmux('send-keys', '-t', s, '-l', text),
-    key: (k: string) => tmux('send-keys', '-t', s, k),
+    type: (text: string) => p.write(text),
+    key: (k: 'Enter' | 'C-]') => p.write(k === 'Enter' ? '\r' : '\x1d'),
     waitFor: (re: RegExp, timeoutS = 60) =>
       retryUntil(async () => {
         const t = screen();
-        if (!re.test(t)) throw new NotYet(`screen so far:\n${t.split('\n').filter(Boolean).slice(-8).join('\n')}`);
+        if (!re.test(t)) throw new NotYet(`terminal so far:\n${t.split('\n').filter(Boolean).slice(-8).join('\n')}`);
         return t;
       }, { timeoutMs: timeoutS * 1000, what: `${re} on the terminal`, intervalMs: 200, maxIntervalMs: 500 }),
   };
@@ -42,14 +53,13 @@ const qemusUnder = () => {
 };
 
 afterAll(async () => {
-  for (const s of sessions) await execa('tmux', ['kill-session', '-t', s], { reject: false });
+  for (const p of ptys) p.kill('SIGKILL');
   await execa('npx', ['tsx', 'harness/cli/main.ts', 'stop', '--all'], { env: { N3X_STATE_DIR: root }, reject: false });
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe.sequential('repl in a terminal', () => {
   it('n3x repl: evaluate, .shell into a guest, come back, exit; nothing left', async () => {
-    const t = terminal('repl', 'npx tsx harness/cli/main.ts repl --profile simple --nodes 1');
+    const t = await terminal('npx tsx harness/cli/main.ts repl --profile simple --nodes 1');
     await t.waitFor(/n3x [0-9a-f]{4}> $/m, 240);
     t.type("await n100_1.succeed('hostname')");
     t.key('Enter');
@@ -76,7 +86,7 @@ describe.sequential('repl in a terminal', () => {
     expect(id, String(run.all).slice(-2000)).toBeDefined();
     expect(await ls()).toMatchObject([{ id, status: 'kept' }]);
 
-    const t = terminal('attach', `npx tsx harness/cli/main.ts attach ${id}`);
+    const t = await terminal(`npx tsx harness/cli/main.ts attach ${id}`);
     await t.waitFor(new RegExp(`n3x ${id}> $`, 'm'), 60);
     t.type("await n100_1.succeed('ls /root/evidence')");
     t.key('Enter');

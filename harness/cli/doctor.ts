@@ -30,6 +30,6 @@ export async function doctor(): Promise<boolean> {
   const imgs = listImages();
   console.log(`• cached images: ${imgs.length ? imgs.map((i) => `${i.name}${i.current ? ' (current)' : ''}`).join(', ') : 'none (built on first use, ~90 s)'}`);
   const k = k3sBinaryStatus();
-  console.log(`• k3s: ${k.available ? k.path : k.reason}`);
+  console.log(`• k3s: ${k.available ? `${k.path} (${k.version}); airgap images: ${k.airgapImages ?? 'none — pods cannot start in guests (N3X_K3S_AIRGAP_IMAGES or fetch-k3s --airgap)'}` : k.reason}`);
   return ok;
 }

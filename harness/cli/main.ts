@@ -1,5 +1,5 @@
 /** The `n3x` command: run the main job, manage images, check the host. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { execa } from 'execa';
@@ -12,7 +12,8 @@ import { chooseMainJob } from './mainjob.js';
 import { doctor } from './doctor.js';
 import { fetchK3s } from '../k3s/fetch.js';
 import { Cluster, startCluster } from '../cluster/cluster.js';
-import { listClusters, stopCluster } from '../cluster/registry.js';
+import { listClusters, stopAllClusters, stopCluster } from '../cluster/registry.js';
+import type { ReapReport } from '../cluster/reap.js';
 import { openRepl } from '../repl/repl.js';
 import { stateRoot } from '../util/paths.js';
 import { profileName } from '../../profiles/index.js';
@@ -34,7 +35,8 @@ program
   .description('run the main job: k3s-vlans when a k3s binary is available, otherwise the etcd HA scenario on the vlans profile')
   .argument('[scenario]', 'scenario file name under scenarios/ (default: chosen automatically)')
   .action(async (scenario?: string) => {
-    const job = chooseMainJob(process.env, (f) => existsSync(`${root}/scenarios/${f}.test.ts`), scenario);
+    const available = () => readdirSync(`${root}/scenarios`).filter((f) => f.endsWith('.test.ts')).map((f) => f.replace(/\.test\.ts$/, '')).sort();
+    const job = chooseMainJob(process.env, (f) => existsSync(`${root}/scenarios/${f}.test.ts`), scenario, available);
     console.log(`n3x run: ${job.scenario} — ${job.why}`);
     const r = await execa('npx', ['vitest', 'run', '--project', 'vm', `scenarios/${job.scenario}`], { cwd: root, stdio: 'inherit', reject: false, env: job.env });
     console.log(`n3x run: ${job.scenario} ${r.exitCode === 0 ? 'passed' : 'FAILED'}; serial logs and failure dumps: ${root}artifacts/ (kept on failure), state: $N3X_STATE_DIR or /tmp/n3x-$UID`);
@@ -127,28 +129,35 @@ program
 
 program
   .command('ls')
-  .description('list clusters on this host (stale entries are cleaned)')
+  .description('list clusters under the state root: running, kept, orphaned (owner killed) or stale; removes nothing')
   .option('--json', 'machine-readable')
   .action((o: { json?: boolean }) => {
     const l = listClusters();
-    if (o.json) return console.log(JSON.stringify(l.map((e) => ({ id: e.id, status: e.status, profile: e.descriptor.profile.name, machines: e.descriptor.machines.map((m) => m.name), ageS: e.ageS, stateDir: `${stateRoot()}/${e.id}` }))));
-    if (!l.length) return console.log('no clusters');
-    for (const e of l) console.log(`${e.id}  ${e.status.padEnd(7)}  ${e.descriptor.profile.name.padEnd(13)}  ${e.descriptor.machines.map((m) => m.name).join(',')}  ${e.ageS}s  ${stateRoot()}/${e.id}`);
+    const rows = l.map((e) => ({ id: e.id, status: e.status, profile: e.descriptor?.profile.name ?? '?', machines: e.descriptor?.machines.map((m) => m.name) ?? [], qemuPids: e.qemuPids, ageS: e.ageS ?? null, stateDir: e.dir }));
+    if (o.json) return console.log(JSON.stringify(rows));
+    if (!l.length) return console.log(`no clusters in ${stateRoot()}`);
+    for (const r of rows) console.log(`${r.id}  ${r.status.padEnd(8)}  ${r.profile.padEnd(13)}  ${r.machines.join(',') || '-'}  ${r.ageS ?? '?'}s  ${r.stateDir}`);
+    if (rows.some((r) => r.status === 'orphaned' || r.status === 'stale')) console.log('orphaned/stale entries: remove them with `npx n3x stop --all` (or `npx n3x stop <id>`)');
   });
 
 program
   .command('stop')
-  .description('stop clusters: kill their QEMUs, remove their networks and state')
+  .description('stop clusters: kill their QEMUs, stop their switches, remove their links and state')
   .argument('[id]', 'cluster id')
-  .option('--all', 'every cluster on this host')
+  .option('--all', 'everything of ours under the state root: by the records and by the QEMU/vde_switch processes and n3x links themselves')
   .action(async (id: string | undefined, o: { all?: boolean }) => {
-    const ids = o.all ? listClusters().map((e) => e.id) : id ? [id] : [];
-    if (!ids.length) throw new ConfigError('id', o.all ? 'no clusters to stop' : 'missing cluster id', 'see `npx n3x ls`');
-    for (const x of ids) {
-      await stopCluster(x);
-      console.log(`stopped ${x}`);
-    }
+    if (!o.all && !id) throw new ConfigError('id', 'missing cluster id', 'see `npx n3x ls`, or use --all');
+    const reports = o.all ? await stopAllClusters() : [await stopCluster(id!)];
+    if (!reports.length) console.log(`nothing to stop in ${stateRoot()}`);
+    for (const r of reports) console.log(describeReap(r));
+    if (reports.some((r) => r.survivors.length)) process.exitCode = 1;
   });
+
+function describeReap(r: ReapReport): string {
+  const id = r.dir.slice(r.dir.lastIndexOf('/') + 1);
+  const parts = [`${r.qemus.length} QEMU`, `${r.switches.length} vde_switch`, `${r.links.length} link(s)`];
+  return `stopped ${id}: ${parts.join(', ')}, removed ${r.dir}${r.survivors.length ? `; still running after SIGKILL: ${r.survivors.join(' ')}` : ''}`;
+}
 
 program
   .command('doctor')

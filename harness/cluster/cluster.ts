@@ -14,9 +14,12 @@ import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type S
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
+import { recordCluster, recordHeal, recordPartition, recordRestore, recordStop } from '../report/record.js';
 import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
 import { resolveNodeImages } from './nodeimages.js';
 import { onExit } from '../util/cleanup.js';
+import { statOf } from '../util/procs.js';
+import { startReaper, type ReaperHandle } from './reaper.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
 import { age, checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
@@ -32,6 +35,8 @@ export interface NodeSpec extends NodeConfig {
   cpus?: number;
   disks?: { sizeGiB: number }[];
   forwards?: { guestPort: number; hostPort?: number }[];
+  /** Root disk size (sparse; the guest grows its filesystem at boot). Default: the image's own size (3 GiB). */
+  rootDiskGiB?: number;
 }
 
 /** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts, packages) are every node's defaults. */
@@ -49,6 +54,7 @@ export interface ClusterOptions extends NodeConfig {
   cpus?: number;
   disks?: { sizeGiB: number }[];
   forwards?: { guestPort: number; hostPort?: number }[];
+  rootDiskGiB?: number;
   /** Read-only raw disks attached to every node (e.g. the k3s layer). */
   layers?: { path: string; serial: string }[];
   /** Deadline in seconds for each machine's boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
@@ -107,6 +113,7 @@ export class Cluster {
   readonly backend: BackendKind;
   private segments = new Map<string, Segment>();
   private undoExit?: () => void;
+  private reaper?: ReaperHandle;
   private stopped = false;
   private readonly macs = new Map<string, string[]>();
   /** Seed of the data NICs' MACs (the run id, or the id of the run a snapshot was saved from). */
@@ -176,6 +183,7 @@ export class Cluster {
     log.info(`cluster ${this.id}: ${this.nodes.length} × ${[...new Set(Object.values(this.images).map((i) => i.id))].join(' + ')}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), state ${this.stateDir}`);
     this.undoExit = onExit(() => rmSync(this.stateDir, { recursive: true, force: true }));
     this.writeDescriptor('starting');
+    this.reaper = startReaper(this.stateDir); // from here on, a killed run leaves nothing behind
     for (const [i, seg] of this.profile.segments.entries()) {
       const hostName = `n3x${this.id}s${i}`;
       this.segments.set(seg, await b.createSegment(hostName, this.stateDir));
@@ -198,6 +206,7 @@ export class Cluster {
           memoryMiB: node.memoryMiB ?? this.opts.memoryMiB,
           cpus: node.cpus ?? this.opts.cpus,
           disks: node.disks ?? this.opts.disks,
+          rootDiskGiB: node.rootDiskGiB ?? this.opts.rootDiskGiB,
           forwards: node.forwards ?? this.opts.forwards,
           layers: this.opts.layers,
           nics,
@@ -213,6 +222,8 @@ export class Cluster {
         }),
       );
     }
+    this.writeDescriptor('starting'); // records name every segment and machine before any QEMU starts
+    recordCluster(this, [...this.segments.values()].map((s) => s.describe()), Object.fromEntries(this.macs));
   }
 
   /** Creates segments and machines, boots all (not yet running) in parallel, configures networks. */
@@ -249,6 +260,7 @@ export class Cluster {
         memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
         cpus: n.cpus ?? this.opts.cpus ?? 1,
         disks: n.disks ?? this.opts.disks ?? [],
+        ...((n.rootDiskGiB ?? this.opts.rootDiskGiB) ? { rootDiskGiB: n.rootDiskGiB ?? this.opts.rootDiskGiB } : {}),
       })),
       layers: (this.opts.layers ?? []).map((l) => ({ serial: l.serial, ...fileId(l.path) })),
       accel: detectAccel().accel,
@@ -351,6 +363,7 @@ export class Cluster {
       throw e;
     }
     this.restoredFrom = { name: meta.name, createdAt: meta.createdAt, ms: Date.now() - t0 };
+    recordRestore(this);
     this.writeDescriptor('running');
     log.info(`cluster ${this.id}: restored ${meta.name} (${age(meta.createdAt)}) in ${(this.restoredFrom.ms / 1000).toFixed(1)} s`);
   }
@@ -394,6 +407,7 @@ export class Cluster {
   async partition(a: string[], b: string[]): Promise<void> {
     const macsOf = (names: string[]) => names.flatMap((n) => this.macs.get(this.machine(n).name) ?? []);
     this.partitions.push(`partition {${a.join(', ')}} | {${b.join(', ')}}`);
+    recordPartition(this, a, b);
     await Promise.all([
       ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(b)))),
       ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(a)))),
@@ -404,6 +418,7 @@ export class Cluster {
   async heal(): Promise<void> {
     await Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataNics()))));
     this.partitions = [];
+    recordHeal(this);
   }
 
   /** Faults in effect, in words: partitions, cut links and netem set through the harness. */
@@ -432,6 +447,7 @@ export class Cluster {
       name: this.opts.name ?? null,
       state,
       pid: process.pid,
+      pidStartTicks: statOf(process.pid)?.startTicks,
       profile: this.profile,
       nodes: this.nodes,
       backend: this.backend,
@@ -441,7 +457,9 @@ export class Cluster {
       macs: Object.fromEntries(this.macs),
       machines: this.machines.map((m) => ({ name: m.name, stateDir: m.stateDir })),
     };
-    writeFileSync(join(this.stateDir, 'cluster.json'), JSON.stringify(d, null, 2), { mode: 0o600 });
+    const file = join(this.stateDir, 'cluster.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(d, null, 2), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file); // readers (n3x ls, the reaper) never see half a file
   }
 
   /**
@@ -454,6 +472,7 @@ export class Cluster {
     this.undoExit?.();
     this.stopped = true;
     this.writeDescriptor('kept');
+    this.reaper?.release('kept');
   }
 
   /** Takes over a kept cluster from its descriptor (machines attached, not booted). */
@@ -469,7 +488,7 @@ export class Cluster {
       c.machines.push(machine);
     }
     c.undoExit = onExit(() => rmSync(c.stateDir, { recursive: true, force: true }));
-    c.writeDescriptor('running');
+    c.writeDescriptor('kept'); // still a kept cluster: killing this process leaves it to `n3x stop`
     return c;
   }
 
@@ -479,8 +498,10 @@ export class Cluster {
     this.stopped = true;
     await Promise.allSettled(this.machines.map((m) => m.kill()));
     for (const s of this.segments.values()) await s.destroy().catch(() => undefined);
+    recordStop(this);
     if (!opts.keepState) rmSync(this.stateDir, { recursive: true, force: true });
     this.undoExit?.();
+    this.reaper?.release('stopped');
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -494,6 +515,8 @@ export interface ClusterDescriptor {
   state: 'starting' | 'running' | 'failed' | 'kept';
   /** Process that owns the cluster (for a kept one: the process that detached it). */
   pid: number;
+  /** The owner's start time (/proc/PID/stat), so a reused pid is not taken for the owner. */
+  pidStartTicks?: number;
   profile: NetworkProfile;
   nodes: NodeSpec[];
   backend: BackendKind;

@@ -6,9 +6,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { lock as lockFile } from 'proper-lockfile';
 import { ConfigError, InfraError } from '../errors.js';
 import { logger } from '../log.js';
-import { sleep } from '../retry.js';
+import { NotYet, retryUntil } from '../retry.js';
 import { debianRecipe, imageName, recipeHash, withPackages, type Recipe } from './recipe.js';
 
 const log = logger('images');
@@ -50,14 +51,13 @@ export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: bo
   const files = filesIn(dir, imageName(r));
   if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files;
   mkdirSync(join(cacheRoot(), 'images'), { recursive: true });
-  const lock = `${dir}.lock`;
-  await acquireLock(lock);
+  const release = await acquireBuildLock(`${dir}.lock`);
   try {
     if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files;
     await buildInto(r, dir);
     return files;
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    await release();
   }
 }
 
@@ -91,22 +91,30 @@ async function buildInto(r: Recipe, dir: string): Promise<void> {
   log.info(`image ${r.name} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${dir}`);
 }
 
-async function acquireLock(lock: string): Promise<void> {
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      return;
-    } catch {
-      const pid = Number(readFileSync(join(lock, 'pid'), 'utf8').trim() || 0);
-      if (!pid || !alive(pid)) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
+/**
+ * The build lock: a directory made atomically by mkdir (proper-lockfile), its mtime refreshed while the build
+ * runs; one whose holder died goes stale after 10 s and is taken over. Waits up to 30 min for another build.
+ */
+export async function acquireBuildLock(path: string, timeoutMs = 30 * 60_000): Promise<() => Promise<void>> {
+  let told = false;
+  return retryUntil(
+    async () => {
+      try {
+        return await lockFile(path, {
+          realpath: false,
+          lockfilePath: path,
+          stale: 10_000,
+          onCompromised: (e) => log.warn(`image build lock ${path} compromised (${e.message}); another build may run at the same time`),
+        });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
+        if (!told) log.info(`waiting for the image build another process is running (lock ${path})`);
+        told = true;
+        throw new NotYet(`${path} is held by another build`);
       }
-      log.info(`waiting for image build in process ${pid}`);
-      await sleep(2000);
-    }
-  }
+    },
+    { timeoutMs, what: `the image build lock ${path}`, intervalMs: 1000, maxIntervalMs: 2000 },
+  );
 }
 
 export function alive(pid: number): boolean {

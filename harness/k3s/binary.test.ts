@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chooseMainJob } from '../cli/mainjob.js';
-import { k3sBinaryStatus } from './binary.js';
+import { isImagesTarball, k3sBinaryStatus, k3sScenarioGate, podsUnavailableReason } from './binary.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'n3x-k3sbin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,11 +32,48 @@ describe('k3sBinaryStatus: where k3s comes from, and the skip reason when it doe
   });
 });
 
+describe('airgap images and the scenario gate', () => {
+  it('any tarball name k3s imports is accepted: .tar, .tar.gz, .tar.zst', () => {
+    for (const n of ['k3s-airgap-images-amd64.tar.zst', 'my-images.tar', '/x/imgs.tar.gz']) expect(isImagesTarball(n)).toBe(true);
+    for (const n of ['images.zip', 'k3s', 'x.tar.bz2']) expect(isImagesTarball(n)).toBe(false);
+  });
+  it('N3X_K3S_AIRGAP_IMAGES must exist and be a tarball; a cached tarball of any such name is found', () => {
+    const f = join(dir, 'k3s2');
+    writeFileSync(f, '#!/bin/sh\n', { mode: 0o755 });
+    expect(k3sBinaryStatus({ N3X_K3S_BINARY: f, N3X_K3S_AIRGAP_IMAGES: join(dir, 'nope.tar') }).reason).toMatch(/does not exist.*N3X_K3S_AIRGAP_IMAGES/);
+    writeFileSync(join(dir, 'imgs.zip'), '');
+    expect(k3sBinaryStatus({ N3X_K3S_BINARY: f, N3X_K3S_AIRGAP_IMAGES: join(dir, 'imgs.zip') }).reason).toMatch(/not a \.tar/);
+    writeFileSync(join(dir, 'imgs.tar'), '');
+    expect(k3sBinaryStatus({ N3X_K3S_BINARY: f, N3X_K3S_AIRGAP_IMAGES: join(dir, 'imgs.tar'), N3X_K3S_VERSION: 'v1.31.4+k3s1' })).toMatchObject({ available: true, airgapImages: join(dir, 'imgs.tar'), version: 'v1.31.4+k3s1' });
+    const v = join(dir, 'cache2', 'k3s', 'v1.31.4+k3s1');
+    mkdirSync(v, { recursive: true });
+    writeFileSync(join(v, 'k3s'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(join(v, 'custom-images.tar.gz'), '');
+    expect(k3sBinaryStatus({ N3X_CACHE_DIR: join(dir, 'cache2') })).toMatchObject({ airgapImages: join(v, 'custom-images.tar.gz'), version: 'v1.31.4+k3s1' });
+  });
+  it('without airgap images, pod scenarios skip with the fix in the reason; without the binary every k3s scenario skips', () => {
+    const noImages = { available: true, path: '/k3s', reason: 'x' };
+    expect(podsUnavailableReason(noImages)).toMatch(/no airgap images tarball.*N3X_K3S_AIRGAP_IMAGES.*fetch-k3s --airgap/);
+    expect(k3sScenarioGate(noImages, { pods: true }, {})).toMatchObject({ run: false, skip: expect.stringMatching(/airgap/) });
+    expect(k3sScenarioGate(noImages, { pods: false }, {})).toEqual({ run: true });
+    expect(k3sScenarioGate({ ...noImages, airgapImages: '/i.tar' }, { pods: true }, {})).toEqual({ run: true });
+    expect(k3sScenarioGate({ available: false, reason: 'no k3s binary: set N3X_K3S_BINARY' }, { pods: false }, {})).toEqual({ run: false, skip: 'no k3s binary: set N3X_K3S_BINARY' });
+  });
+  it('N3X_REQUIRE_K3S=1 turns every skip into a failure', () => {
+    expect(k3sScenarioGate({ available: false, reason: 'no k3s binary' }, { pods: true }, { N3X_REQUIRE_K3S: '1' })).toEqual({ run: false, fail: 'N3X_REQUIRE_K3S=1 but no k3s binary' });
+    expect(k3sScenarioGate({ available: true, path: '/k3s', reason: 'x' }, { pods: true }, { N3X_REQUIRE_K3S: '1' })).toMatchObject({ fail: expect.stringMatching(/airgap/) });
+  });
+});
+
 describe('chooseMainJob (npm start)', () => {
   const all = () => true;
-  it('runs k3s-vlans when k3s is available', () => {
+  it('runs k3s-vlans when k3s and its airgap images are available; without the images it says so and falls back', () => {
     const f = join(dir, 'k3s');
-    expect(chooseMainJob({ N3X_K3S_BINARY: f }, all).scenario).toBe('k3s-vlans');
+    writeFileSync(join(dir, 'main-images.tar.zst'), '');
+    expect(chooseMainJob({ N3X_K3S_BINARY: f, N3X_K3S_AIRGAP_IMAGES: join(dir, 'main-images.tar.zst') }, all).scenario).toBe('k3s-vlans');
+    const j = chooseMainJob({ N3X_K3S_BINARY: f }, all);
+    expect(j.scenario).toBe('etcd-ha');
+    expect(j.why).toMatch(/no airgap images tarball/);
   });
   it('falls back to etcd-ha on vlans and says why', () => {
     const j = chooseMainJob({ N3X_CACHE_DIR: join(dir, 'empty') }, all);

@@ -12,6 +12,8 @@ export interface K3sNode {
 
 export const K3S_TOKEN_FILE = '/etc/n3x/k3s-token';
 export const K3S_API_PORT = 6443;
+/** Where the k3s layer disk is mounted in the guest (systemd unit opt-n3x-k3s.mount). */
+export const K3S_LAYER_MOUNT = '/opt/n3x/k3s';
 
 export interface K3sOptions {
   /** Components to disable (default traefik, servicelb, metrics-server: not needed by the scenarios, slow under TCG). */
@@ -50,25 +52,61 @@ export function blackholeGateway(p: NetworkProfile): string {
   return `${p.networks.cluster.prefix}.254`;
 }
 
-/** systemd unit text for k3s on one node. */
+/** The order k3s units start in: the first server (cluster-init), the other servers one by one, then the agents. */
+export function startOrder(nodes: K3sNode[]): { first: K3sNode; servers: K3sNode[]; agents: K3sNode[] } {
+  const first = firstServer(nodes);
+  return { first, servers: nodes.filter((n) => n.role === 'server' && n !== first), agents: nodes.filter((n) => n.role === 'agent') };
+}
+
+export const K3S_ROUTE_UNIT = 'n3x-k3s-route.service';
+
+/** systemd unit text for k3s on one node: enabled, so it comes back after a reboot or a crash. */
 export function k3sUnit(args: string[]): string {
   return [
-    '[Unit]', 'Description=k3s (n3x)', 'After=network-online.target', '',
+    '[Unit]', 'Description=k3s (n3x)', `Wants=network-online.target ${K3S_ROUTE_UNIT}`, `After=network-online.target ${K3S_ROUTE_UNIT}`,
+    `RequiresMountsFor=${K3S_LAYER_MOUNT}`, '',
     '[Service]', 'Type=notify', `ExecStart=/usr/local/bin/k3s ${args.join(' ')}`,
     'KillMode=process', 'Delegate=yes', 'LimitNOFILE=1048576', 'LimitNPROC=infinity', 'LimitCORE=infinity',
     'TasksMax=infinity', 'TimeoutStartSec=0', 'Restart=always', 'RestartSec=5s', '',
+    '[Install]', 'WantedBy=multi-user.target', '',
   ].join('\n');
 }
 
-/** Guest commands that prepare a node for k3s: modules, sysctls, default route to nowhere, token file. */
+/**
+ * The default route k3s insists on, as a unit: the host configures the data plane after every boot, so the
+ * unit waits for the cluster address to appear, then routes to a gateway nobody owns.
+ */
+export function k3sRouteUnit(p: NetworkProfile): string {
+  const dev = ifaceOf(p, 'cluster');
+  return [
+    '[Unit]', 'Description=n3x: default route to nowhere for k3s (its gateway is an address no machine owns)', '',
+    '[Service]', 'Type=oneshot', 'RemainAfterExit=yes',
+    `ExecStart=/bin/sh -c 'for i in $(seq 600); do ip -4 -o addr show dev ${dev} 2>/dev/null | grep -q inet && break; sleep 0.5; done; exec ip route replace default via ${blackholeGateway(p)} dev ${dev}'`,
+    '',
+    '[Install]', 'WantedBy=multi-user.target', '',
+  ].join('\n');
+}
+
+export const K3S_MODULES = ['br_netfilter', 'overlay', 'vxlan', 'nf_conntrack'];
+export const K3S_SYSCTLS = ['net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1', 'net.bridge.bridge-nf-call-ip6tables=1'];
+
+/**
+ * Guest commands that prepare a node for k3s, persistently (modules-load.d, sysctl.d, a route unit) and at
+ * once; and the token as a 0600 file. Ends with sync: a crash() right after must not lose any of it.
+ */
 export function k3sPrepareScript(p: NetworkProfile, token: string): string {
   if (!/^[A-Za-z0-9]{16,128}$/.test(token)) throw new Error('k3s token must be 16-128 alphanumeric characters');
   return [
     'set -e',
-    'modprobe br_netfilter; modprobe overlay; modprobe vxlan',
-    'sysctl -q -w net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1',
-    `ip route replace default via ${blackholeGateway(p)} dev ${ifaceOf(p, 'cluster')}`,
-    'mkdir -p /etc/n3x && umask 077',
-    `printf '%s' '${token}' > ${K3S_TOKEN_FILE}`,
+    `printf '%s\\n' ${K3S_MODULES.join(' ')} > /etc/modules-load.d/n3x-k3s.conf`,
+    `printf '%s\\n' ${K3S_SYSCTLS.join(' ')} > /etc/sysctl.d/90-n3x-k3s.conf`,
+    `for m in ${K3S_MODULES.join(' ')}; do modprobe $m; done`,
+    'sysctl -q -p /etc/sysctl.d/90-n3x-k3s.conf',
+    `cat > /etc/systemd/system/${K3S_ROUTE_UNIT} <<'EOF'\n${k3sRouteUnit(p)}EOF`,
+    'systemctl daemon-reload',
+    `systemctl enable --now ${K3S_ROUTE_UNIT}`,
+    'mkdir -p /etc/n3x',
+    `(umask 077 && printf '%s' '${token}' > ${K3S_TOKEN_FILE})`,
+    'sync',
   ].join('\n');
 }

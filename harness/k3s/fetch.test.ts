@@ -19,6 +19,7 @@ describe('fetchK3s verifies downloads against the release sha256 list (local 127
     server = http.createServer((req, res) => {
       const url = decodeURIComponent(req.url ?? '');
       if (url === '/v9.9.9+k3s1/k3s') return res.end(served);
+      if (url === '/v9.9.8+k3s1/sha256sum-amd64.txt') return res.write(`${sha(binary)}  k3s\n`); // stalls: never ends
       if (url === '/v9.9.9+k3s1/sha256sum-amd64.txt') return res.end(`${sha(binary)}  k3s\n${'0'.repeat(64)}  k3s-airgap-images-amd64.tar.zst\n`);
       res.statusCode = 404;
       res.end();
@@ -27,6 +28,7 @@ describe('fetchK3s verifies downloads against the release sha256 list (local 127
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
   afterAll(() => {
+    server.closeAllConnections();
     server.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -46,6 +48,11 @@ describe('fetchK3s verifies downloads against the release sha256 list (local 127
 
   it('reports a missing release clearly', async () => {
     await expect(fetchK3s({ version: 'v0.0.0+k3s0', baseUrl: base, dir: join(dir, 'none') })).rejects.toThrow(/HTTP 404/);
+  });
+
+  it('a stalled download ends at its deadline with an error, never hangs', async () => {
+    await expect(fetchK3s({ version: 'v9.9.8+k3s1', baseUrl: base, dir: join(dir, 'stall'), timeout: 1 })).rejects.toThrow(/timed out after 1 s/);
+    expect(existsSync(join(dir, 'stall.part'))).toBe(false);
   });
 
   it('parseSums reads sha256sum output', () => {

@@ -20,6 +20,8 @@ export interface FetchK3sOptions {
   airgap?: boolean;
   /** Destination (default: <cache>/k3s/<version>). */
   dir?: string;
+  /** Deadline per download in seconds, body included (default N3X_K3S_FETCH_TIMEOUT_S or 900). */
+  timeout?: number;
 }
 
 /** Parses a `sha256sum` listing into name → hex digest. */
@@ -38,10 +40,17 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-async function download(url: string, dest: string): Promise<void> {
-  const res = await fetch(url, { redirect: 'follow' });
-  if (!res.ok || !res.body) throw new InfraError(`download failed: ${url}: HTTP ${res.status}`, { hint: 'check the version (e.g. v1.31.4+k3s1) and network access, or set N3X_K3S_BINARY to a local file' });
-  await pipeline(Readable.fromWeb(res.body as never), createWriteStream(dest));
+async function download(url: string, dest: string, timeoutS: number): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutS * 1000);
+  try {
+    const res = await fetch(url, { redirect: 'follow', signal });
+    if (!res.ok || !res.body) throw new InfraError(`download failed: ${url}: HTTP ${res.status}`, { hint: 'check the version (e.g. v1.31.4+k3s1) and network access, or set N3X_K3S_BINARY to a local file' });
+    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(dest), { signal });
+  } catch (e) {
+    if (signal.aborted) throw new InfraError(`download timed out after ${timeoutS} s: ${url}`, { hint: 'a slow or stalled mirror: retry, use --base-url for a closer mirror, or raise N3X_K3S_FETCH_TIMEOUT_S' });
+    if (e instanceof InfraError) throw e;
+    throw new InfraError(`download failed: ${url}: ${(e as Error).message}`, { hint: 'check network access to the release site, or set N3X_K3S_BINARY to a local file' });
+  }
 }
 
 /** Downloads the assets into a temp dir, verifies every one, then moves them into place. Refuses on mismatch. */
@@ -49,18 +58,19 @@ export async function fetchK3s(o: FetchK3sOptions = {}): Promise<{ dir: string; 
   const version = o.version ?? process.env.N3X_K3S_VERSION ?? DEFAULT_K3S_VERSION;
   const base = `${(o.baseUrl ?? process.env.N3X_K3S_BASE_URL ?? DEFAULT_K3S_BASE_URL).replace(/\/$/, '')}/${encodeURIComponent(version)}`;
   const dir = o.dir ?? join(cacheRoot(), 'k3s', version);
+  const timeoutS = o.timeout ?? Number(process.env.N3X_K3S_FETCH_TIMEOUT_S ?? 900);
   const tmp = `${dir}.part`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
     const assets = ['k3s', ...(o.airgap ? ['k3s-airgap-images-amd64.tar.zst'] : [])];
-    await download(`${base}/sha256sum-amd64.txt`, join(tmp, 'sha256sum-amd64.txt'));
+    await download(`${base}/sha256sum-amd64.txt`, join(tmp, 'sha256sum-amd64.txt'), timeoutS);
     const sums = parseSums(await new Response(createReadStream(join(tmp, 'sha256sum-amd64.txt')) as never).text());
     for (const a of assets) {
       const want = sums.get(a);
       if (!want) throw new InfraError(`the release's sha256sum-amd64.txt lists no ${a}; refusing to use an unverified file`);
       log.info(`downloading ${base}/${a}`);
-      await download(`${base}/${a}`, join(tmp, a));
+      await download(`${base}/${a}`, join(tmp, a), timeoutS);
       const got = await sha256File(join(tmp, a));
       if (got !== want) throw new InfraError(`sha256 mismatch for ${a}: expected ${want}, got ${got}; refusing it (corrupt or tampered download)`);
       log.info(`${a}: sha256 verified`);

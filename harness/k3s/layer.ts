@@ -1,5 +1,9 @@
-/** The k3s image layer: a read-only ext4 disk holding the k3s binary (and airgap images), shared by every node. */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, renameSync } from 'node:fs';
+/**
+ * The k3s image layer: a read-only ext4 disk holding the k3s binary (and airgap images), shared by every node,
+ * mounted by a systemd mount unit so that it comes back after reboot() and crash() + start().
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
@@ -7,17 +11,26 @@ import { cacheRoot } from '../images/cache.js';
 import { logger } from '../log.js';
 import { sha256File } from './fetch.js';
 import type { K3sBinaryStatus } from './binary.js';
+import { K3S_LAYER_MOUNT } from './config.js';
+
+export { K3S_LAYER_MOUNT };
 
 const log = logger('k3s');
 export const K3S_LAYER_SERIAL = 'k3s';
+/** Bump when the layer's layout changes. */
+const LAYER_FORMAT = 2;
 
-/** Builds (or reuses, keyed by content hash) the layer disk for this k3s binary and airgap tarball. */
+/** What the layer cache key is made of (pure; unit-tested). */
+export function layerKey(parts: { binarySha: string; version?: string; images?: { name: string; sha: string } }): string {
+  const text = JSON.stringify({ format: LAYER_FORMAT, binary: parts.binarySha, version: parts.version ?? 'unknown', images: parts.images ?? null });
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** Builds (or reuses, keyed by binary, images and version) the layer disk: /k3s and /images/<tarball>. */
 export async function k3sLayer(bin: K3sBinaryStatus): Promise<string> {
   if (!bin.available || !bin.path) throw new InfraError(`k3s layer: ${bin.reason}`);
-  const files = [bin.path, ...(bin.airgapImages ? [bin.airgapImages] : [])];
-  const key = (await Promise.all(files.map(sha256File))).join('').slice(0, 64);
-  const { createHash } = await import('node:crypto');
-  const id = createHash('sha256').update(key).digest('hex').slice(0, 16);
+  const images = bin.airgapImages ? { name: basename(bin.airgapImages), sha: await sha256File(bin.airgapImages) } : undefined;
+  const id = layerKey({ binarySha: await sha256File(bin.path), version: bin.version, images });
   const dir = join(cacheRoot(), 'k3s', 'layers');
   const img = join(dir, `k3s-${id}.img`);
   if (existsSync(img)) return img;
@@ -25,10 +38,13 @@ export async function k3sLayer(bin: K3sBinaryStatus): Promise<string> {
   const stage = mkdtempSync(join(dir, 'stage-'));
   try {
     copyFileSync(bin.path, join(stage, 'k3s'));
-    if (bin.airgapImages) copyFileSync(bin.airgapImages, join(stage, basename(bin.airgapImages)));
-    const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
+    if (bin.airgapImages) {
+      mkdirSync(join(stage, 'images'));
+      copyFileSync(bin.airgapImages, join(stage, 'images', basename(bin.airgapImages)));
+    }
+    const bytes = [bin.path, ...(bin.airgapImages ? [bin.airgapImages] : [])].reduce((s, f) => s + statSync(f).size, 0);
     const mib = Math.ceil((bytes * 1.2) / 2 ** 20) + 32;
-    log.info(`building k3s layer ${id} (${mib} MiB)`);
+    log.info(`building k3s layer ${id} (${mib} MiB, k3s ${bin.version ?? 'unknown'}${images ? `, ${images.name}` : ', no airgap images'})`);
     // mke2fs lives in /usr/sbin, which a non-root user's PATH lacks.
     const r = await execa('mke2fs', ['-q', '-t', 'ext4', '-L', 'n3xk3s', '-d', stage, `${img}.tmp`, `${mib}M`], { reject: false, env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
     if (r.exitCode !== 0) throw new InfraError(`mke2fs for the k3s layer failed: ${r.stderr}`);
@@ -40,15 +56,28 @@ export async function k3sLayer(bin: K3sBinaryStatus): Promise<string> {
   }
 }
 
-/** Guest commands that mount the layer and install k3s (and airgap images) from it. */
+/** systemd mount unit for the layer (by its virtio serial), read-only. */
+export function layerMountUnit(): string {
+  return [
+    '[Unit]', 'Description=n3x k3s layer (read-only)', '',
+    '[Mount]', `What=/dev/disk/by-id/virtio-${K3S_LAYER_SERIAL}`, `Where=${K3S_LAYER_MOUNT}`, 'Type=ext4', 'Options=ro', '',
+    '[Install]', 'WantedBy=local-fs.target', '',
+  ].join('\n');
+}
+
+/** Guest commands that mount the layer persistently and install k3s (and airgap images) from it. */
 export function installFromLayerScript(): string {
   return [
     'set -e',
-    `dev=; for b in /sys/block/vd*; do [ "$(cat $b/serial 2>/dev/null)" = ${K3S_LAYER_SERIAL} ] && dev=/dev/\${b##*/}; done`,
-    '[ -n "$dev" ] || { echo "k3s layer disk not attached" >&2; exit 1; }',
-    'mkdir -p /opt/n3x-k3s && (mountpoint -q /opt/n3x-k3s || mount -o ro "$dev" /opt/n3x-k3s)',
-    'ln -sf /opt/n3x-k3s/k3s /usr/local/bin/k3s',
-    'for t in /opt/n3x-k3s/k3s-airgap-images-*; do [ -e "$t" ] || continue; mkdir -p /var/lib/rancher/k3s/agent/images; ln -sf "$t" /var/lib/rancher/k3s/agent/images/; done',
+    `[ -e /dev/disk/by-id/virtio-${K3S_LAYER_SERIAL} ] || udevadm settle`,
+    `[ -e /dev/disk/by-id/virtio-${K3S_LAYER_SERIAL} ] || { echo "k3s layer disk (serial ${K3S_LAYER_SERIAL}) not attached" >&2; exit 1; }`,
+    `mkdir -p ${K3S_LAYER_MOUNT}`,
+    `cat > /etc/systemd/system/opt-n3x-k3s.mount <<'EOF'\n${layerMountUnit()}EOF`,
+    'systemctl daemon-reload',
+    'systemctl enable --now opt-n3x-k3s.mount',
+    `ln -sf ${K3S_LAYER_MOUNT}/k3s /usr/local/bin/k3s`,
+    `for t in ${K3S_LAYER_MOUNT}/images/*; do [ -e "$t" ] || continue; mkdir -p /var/lib/rancher/k3s/agent/images; ln -sf "$t" /var/lib/rancher/k3s/agent/images/; done`,
     'for t in kubectl crictl ctr; do ln -sf /usr/local/bin/k3s /usr/local/bin/$t; done',
+    'sync',
   ].join('\n');
 }

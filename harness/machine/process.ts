@@ -18,9 +18,11 @@ import { buildQemuArgv, kernelAppend, type NicSpec } from '../qemu/argv.js';
 import { QmpClient, type QmpEvent } from '../qemu/qmp.js';
 import { NotYet, retryUntil, withDeadline } from '../retry.js';
 import { onExit } from '../util/cleanup.js';
+import { isProcessOf } from '../util/procs.js';
 import { privateDir } from '../util/paths.js';
 import { freePort } from '../util/ports.js';
 import { shellQuote } from '../util/quote.js';
+import { recordBoot } from '../report/record.js';
 import type { Machine } from './machine.js';
 import type { PollingCondition } from './commands.js';
 
@@ -94,6 +96,7 @@ export abstract class MachineProcess {
       // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
       if (this.ports.size) await this.succeed('ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up');
       await this.opts.afterBoot?.(this as unknown as Machine);
+      recordBoot(this, t0);
     } catch (e) {
       throw await this.failStart(e);
     }
@@ -253,7 +256,7 @@ export abstract class MachineProcess {
    */
   async attach(): Promise<void> {
     const pid = Number(existsSync(this.path('qemu.pid')) ? readFileSync(this.path('qemu.pid'), 'utf8').trim() : 0);
-    if (!pid || !pidAlive(pid)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x ls` cleans stale entries' }));
+    if (!isProcessOf(pid, 'qemu-system-x86_64', this.stateDir)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x stop --all` removes what is left of it' }));
     this.dead = new AbortController();
     this.expectExit = false;
     this.pid = pid;
@@ -294,7 +297,7 @@ export abstract class MachineProcess {
   }
 
   private async prepareDisks(): Promise<void> {
-    if (!existsSync(this.path('root.qcow2'))) await createOverlay(this.opts.image.disk, this.path('root.qcow2'));
+    if (!existsSync(this.path('root.qcow2'))) await createOverlay(this.opts.image.disk, this.path('root.qcow2'), this.opts.rootDiskGiB);
     for (const [i, d] of (this.opts.disks ?? []).entries()) {
       if (!existsSync(this.path(`data${i}.qcow2`))) await createBlankDisk(this.path(`data${i}.qcow2`), d.sizeGiB);
     }

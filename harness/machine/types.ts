@@ -17,6 +17,8 @@ export interface MachineOptions {
   forwards?: { guestPort: number; hostPort?: number }[];
   /** Extra blank virtio disks (/dev/vdb, …; also /dev/disk/by-id/virtio-data<N>). */
   disks?: { sizeGiB: number }[];
+  /** Root disk size in GiB (sparse overlay; the guest's n3x-growroot unit grows the filesystem). Default: the image's. */
+  rootDiskGiB?: number;
   /** Read-only raw disks shared between machines (image layers), after the data disks. */
   layers?: { path: string; serial: string }[];
   kernelArgs?: string[];

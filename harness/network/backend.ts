@@ -27,14 +27,15 @@ export interface Segment {
 export interface SegmentInfo {
   hostName: string;
   kind: BackendKind;
-  /** vde_switch pid. */
+  /** vde_switch pid and socket dir (the pid is only signalled while that process serves that dir). */
   pid?: number;
+  sockDir?: string;
 }
 
 /** Removes a segment described by another process (bridge deleted, switch stopped). */
 export function destroySegmentSync(s: SegmentInfo): void {
   if (s.kind === 'bridge') deleteLinkSync(s.hostName);
-  else if (s.pid) stopVdeSwitch({ pid: s.pid, sockDir: '' });
+  else if (s.pid && s.sockDir) stopVdeSwitch({ pid: s.pid, sockDir: s.sockDir });
 }
 
 export interface NetworkBackend {
@@ -52,13 +53,13 @@ export function chooseBackend(explicit?: string, env = process.env, isRoot = pro
 
 export const bridgeBackend: NetworkBackend = {
   kind: 'bridge',
-  async createSegment(hostName) {
-    await createBridge(hostName);
+  async createSegment(hostName, stateDir) {
+    await createBridge(hostName, stateDir);
     const undo = onExit(() => deleteLinkSync(hostName));
     return {
       hostName,
       nic: (port) => ({ type: 'tap', ifname: port }),
-      attach: (port) => attachTap(port, hostName),
+      attach: (port) => attachTap(port, hostName, stateDir),
       async destroy() {
         await deleteLink(hostName);
         undo();
@@ -82,7 +83,7 @@ export const vdeBackend: NetworkBackend = {
         stopVdeSwitch(sw);
         undo();
       },
-      describe: () => ({ hostName, kind: 'vde', pid: sw.pid }),
+      describe: () => ({ hostName, kind: 'vde', pid: sw.pid, sockDir: sw.sockDir }),
       detach: () => undo(),
     };
   },

@@ -4,7 +4,7 @@
  * on the segment. QEMU creates each TAP itself (non-persistent), so a dead QEMU leaves no TAP behind.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
 
@@ -25,8 +25,16 @@ function noIpv6(dev: string): void {
   }
 }
 
-export async function createBridge(name: string): Promise<void> {
+/**
+ * The alias every n3x link carries: the state dir of the cluster that made it, so that `n3x stop --all` and the
+ * reaper find a link that outlived its records, and never touch a link of another state root.
+ */
+export const linkOwnerTag = (stateDir: string) => `n3x:${stateDir}`;
+
+/** Creates a bridge tagged with its cluster's state dir (see linkOwnerTag). */
+export async function createBridge(name: string, stateDir: string): Promise<void> {
   await ip('link', 'add', name, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0');
+  await ip('link', 'set', name, 'alias', linkOwnerTag(stateDir));
   noIpv6(name);
   // Bridged frames must not traverse host iptables (a DROP policy there would cut the segment).
   await execa('ip', ['link', 'set', name, 'type', 'bridge', 'nf_call_iptables', '0', 'nf_call_ip6tables', '0', 'nf_call_arptables', '0'], { reject: false });
@@ -34,9 +42,9 @@ export async function createBridge(name: string): Promise<void> {
 }
 
 /** Attaches a TAP that QEMU created to a bridge and brings it up. */
-export async function attachTap(tap: string, bridge: string): Promise<void> {
+export async function attachTap(tap: string, bridge: string, stateDir: string): Promise<void> {
   noIpv6(tap);
-  await ip('link', 'set', tap, 'master', bridge, 'up');
+  await ip('link', 'set', tap, 'alias', linkOwnerTag(stateDir), 'master', bridge, 'up');
 }
 
 export async function deleteLink(name: string): Promise<void> {
@@ -50,4 +58,20 @@ export function deleteLinkSync(name: string): void {
   } catch {
     /* already gone */
   }
+}
+
+/** Host links whose name starts with n3x, with their alias ('' when none). */
+export function n3xLinks(): { name: string; alias: string }[] {
+  if (!existsSync('/sys/class/net')) return [];
+  return readdirSync('/sys/class/net')
+    .filter((n) => n.startsWith('n3x'))
+    .map((name) => {
+      let alias = '';
+      try {
+        alias = readFileSync(`/sys/class/net/${name}/ifalias`, 'utf8').trim();
+      } catch {
+        /* gone meanwhile */
+      }
+      return { name, alias };
+    });
 }

@@ -1,9 +1,10 @@
 /** VDE backend (rootless): one vde_switch in hub mode per segment; hubs pass 802.1Q-tagged frames untouched. */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
 import { sleep } from '../retry.js';
+import { killProcessOf } from '../util/procs.js';
 
 export interface VdeSwitch {
   sockDir: string;
@@ -23,10 +24,7 @@ export async function startVdeSwitch(dir: string): Promise<VdeSwitch> {
   return { sockDir, pid };
 }
 
-export function stopVdeSwitch(sw: VdeSwitch): void {
-  try {
-    process.kill(sw.pid, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
+/** Stops the switch, only when its pid (read from a pid file) is still a vde_switch serving this segment. */
+export function stopVdeSwitch(sw: VdeSwitch): boolean {
+  return killProcessOf(sw.pid, 'vde_switch', dirname(sw.sockDir), 'SIGTERM');
 }

@@ -12,6 +12,10 @@ import type { Cluster } from '../cluster/cluster.js';
 import { cacheRoot } from '../images/cache.js';
 import { netemProfiles } from '../../profiles/index.js';
 import { sleep } from '../retry.js';
+import { trackCluster } from '../report/record.js';
+import { liveTopology, writeLiveReport } from '../report/live.js';
+import { reportLine } from '../report/build.js';
+import { topologyText } from '../report/topology.js';
 
 const ESCAPE = 0x1d; // Ctrl-]
 
@@ -45,6 +49,7 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
   stdin.resume();
 
   const byName = Object.fromEntries(c.machines.map((m) => [varName(m.name), m]));
+  trackCluster(c); // commands and faults from here on belong to this cluster in `.report`
   stdout.write(`n3x: cluster ${c.id} (${c.profile.name}, ${c.machines.length} machines): ${Object.keys(byName).join(', ')} and \`cluster\` are in scope; .help lists commands\n`);
   const r = repl.start({ prompt: `n3x ${c.id}> `, input, output: stdout, terminal: !!stdout.isTTY, useGlobal: false, preview: false });
   Object.assign(r.context, byName, { cluster: c, netemProfiles, sleep });
@@ -100,6 +105,24 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
     help: 'List machines with their addresses',
     action() {
       for (const m of c.machines) stdout.write(`${varName(m.name).padEnd(12)} ${m.isUp() ? 'up  ' : 'down'} cluster ${c.address(m.name)} (${c.iface()}), storage ${c.address(m.name, 'storage')} (${c.iface('storage')})\n`);
+      this.displayPrompt();
+    },
+  });
+  r.defineCommand('topology', {
+    help: 'Print the topology: segments, NICs, bond, VLAN interfaces with addresses, cut links, partitions, netem',
+    action() {
+      stdout.write(`${topologyText(liveTopology(c))}\n`);
+      this.displayPrompt();
+    },
+  });
+  r.defineCommand('report', {
+    help: 'Write the HTML report of this cluster (topology, boots, commands, serial logs): .report [dir]',
+    action(arg) {
+      try {
+        stdout.write(`${reportLine(writeLiveReport(c, arg.trim() || undefined))}\n`);
+      } catch (e) {
+        stdout.write(`report failed: ${(e as Error).message}\n`);
+      }
       this.displayPrompt();
     },
   });

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startCluster, type Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import type { Machine } from '../machine/machine.js';
 import { artifactsDir, collectDiagnostics } from './diagnostics.js';
+import { recordFailure, recordStop } from '../report/record.js';
 
 export interface ClusterHandle {
   /** The running cluster (available inside tests and hooks after beforeAll). */
@@ -41,6 +42,7 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
   afterAll(async () => {
     clearTimeout(deadline);
     if (c && failed && process.env.N3X_KEEP === '1') {
+      recordStop(c); // the report gets its serial logs now; the kept cluster goes on
       c.detach();
       console.error(`\nn3x: kept cluster ${c.id} running after a failure (N3X_KEEP=1): npx n3x attach ${c.id}   (remove it: npx n3x stop ${c.id})\n`);
       return;
@@ -52,6 +54,7 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
     const inEffect = c.faults();
     if (ctx.task.result?.state === 'fail') {
       failed = true;
+      recordFailure(ctx.task.id); // serial tails and faults for the report, before diagnostics and the reset
       const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units, inEffect);
       console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
     }

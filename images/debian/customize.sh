@@ -4,9 +4,10 @@ set -eu
 r=$1
 chmod 0755 "$r/usr/lib/n3x/backdoor.sh"
 ch() { chroot "$r" "$@"; }
-ch systemctl enable n3x-backdoor.service
+ch systemctl enable n3x-backdoor.service n3x-growroot.service
 # Workload services are started by scenarios, never at boot.
-for u in etcd.service tgt.service iscsid.service iscsid.socket open-iscsi.service iperf3.service; do
+for u in etcd.service tgt.service iscsid.service iscsid.socket open-iscsi.service iperf3.service \
+         rpcbind.service rpcbind.socket nfs-client.target; do
   ch systemctl disable "$u" >/dev/null 2>&1 || true
 done
 # Nothing on a timer, no gettys, no network management (the harness configures links itself), and no

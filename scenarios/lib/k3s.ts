@@ -1,26 +1,40 @@
 /**
- * k3s scenario glue: 2 servers (HA embedded etcd) + 1 agent on a profile. Where no k3s binary is available the
- * scenario is reported as skipped, with the reason and the fix in its title — never passed, never faked.
+ * k3s scenario glue: servers (HA embedded etcd) + agents on a profile. Where no k3s binary or no airgap images
+ * are available the scenario is reported as skipped, with the reason and the fix in its title — never passed,
+ * never faked; where k3s is required (N3X_REQUIRE_K3S=1) it fails instead.
  */
 import { beforeAll, describe, it } from 'vitest';
-import { K3S_API_PORT } from '../../harness/k3s/config.js';
+import { K3S_API_PORT, type K3sRole } from '../../harness/k3s/config.js';
 import { K3sCluster } from '../../harness/k3s/cluster.js';
-import { k3sBinaryStatus } from '../../harness/k3s/binary.js';
+import { k3sBinaryStatus, k3sScenarioGate, type K3sBinaryStatus } from '../../harness/k3s/binary.js';
 import { k3sLayer, K3S_LAYER_SERIAL } from '../../harness/k3s/layer.js';
+import { InfraError } from '../../harness/errors.js';
 import { useCluster, type ClusterHandle } from '../../harness/testing/vitest.js';
+import type { NodeSpec, SnapshotSpec } from '../../harness/cluster/cluster.js';
 import type { ProfileName } from '../../profiles/index.js';
 
 export const k3s = k3sBinaryStatus();
+/** Root disk of a k3s node: k3s unpacks itself and the airgap images (several GiB) onto it. Sparse. */
+export const K3S_ROOT_DISK_GIB = 16;
 
-/** describe() for a k3s scenario: runs it when k3s is available, else one visible skipped entry with the reason. */
-export function describeK3s(name: string, body: () => void): void {
-  if (k3s.available) {
+/** describe() for a k3s scenario: runs it when k3s (and, with pods, its airgap images) is there; else skips with the fix, or fails under N3X_REQUIRE_K3S=1. */
+export function describeK3s(name: string, body: () => void, o: { pods?: boolean } = {}): void {
+  const gate = k3sScenarioGate(k3s, { pods: o.pods ?? true });
+  if (gate.run) {
     describe.sequential(name, body);
     return;
   }
-  console.warn(`${name}: skipped — ${k3s.reason}`);
-  describe.skip(`${name} — skipped: ${k3s.reason}`, () => {
-    it('needs a k3s binary', () => undefined);
+  if ('fail' in gate) {
+    describe(name, () => {
+      it(`k3s is required here — ${gate.fail}`, () => {
+        throw new InfraError(gate.fail, { hint: 'fetch k3s first (`npx n3x images fetch-k3s --airgap`), or unset N3X_REQUIRE_K3S' });
+      });
+    });
+    return;
+  }
+  console.warn(`${name}: skipped — ${gate.skip}`);
+  describe.skip(`${name} — skipped: ${gate.skip}`, () => {
+    it('needs a k3s binary and its airgap images', () => undefined);
   });
 }
 
@@ -28,22 +42,39 @@ export interface K3sHandle extends ClusterHandle {
   readonly k3s: K3sCluster;
 }
 
-/** Boots n100-1 (server, cluster-init), n100-2 (server), n100-3 (agent) on the profile and forms k3s. */
-export function useK3s(profile: ProfileName): K3sHandle {
+export interface UseK3sOptions {
+  /** What goes into the layer as /usr/local/bin/k3s (default: the real k3s binary found for this run). */
+  binary?: K3sBinaryStatus;
+  /** Roles, one per node n100-1…; default the user's topology: server, server, agent. */
+  roles?: K3sRole[];
+  /** Memory per server / agent (default 2048 / 1536 MiB). */
+  serverMemoryMiB?: number;
+  agentMemoryMiB?: number;
+  snapshot?: string | SnapshotSpec;
+}
+
+/** Boots the nodes (first server n100-1 with the API forward) on the profile and forms k3s in beforeAll. */
+export function useK3s(profile: ProfileName, o: UseK3sOptions = {}): K3sHandle {
+  const roles = o.roles ?? ['server', 'server', 'agent'];
+  const bin = o.binary ?? k3s;
   const h = useCluster(async () => ({
     profile,
-    nodes: [
-      { name: 'n100-1', role: 'server', memoryMiB: 2048, cpus: 2, forwards: [{ guestPort: K3S_API_PORT }] },
-      { name: 'n100-2', role: 'server', memoryMiB: 2048, cpus: 2 },
-      { name: 'n100-3', role: 'agent', memoryMiB: 1536, cpus: 1 },
-    ],
-    layers: [{ path: await k3sLayer(k3s), serial: K3S_LAYER_SERIAL }],
-    units: ['k3s.service'],
+    nodes: roles.map((role, i): NodeSpec => ({
+      name: `n100-${i + 1}`,
+      role,
+      memoryMiB: role === 'server' ? (o.serverMemoryMiB ?? 2048) : (o.agentMemoryMiB ?? 1536),
+      cpus: role === 'server' ? 2 : 1,
+      ...(i === 0 ? { forwards: [{ guestPort: K3S_API_PORT }] } : {}),
+    })),
+    rootDiskGiB: K3S_ROOT_DISK_GIB,
+    layers: [{ path: await k3sLayer(bin), serial: K3S_LAYER_SERIAL }],
+    units: ['k3s.service', 'n3x-k3s-route.service', 'opt-n3x-k3s.mount'],
+    snapshot: o.snapshot,
   }));
   let kc: K3sCluster | undefined;
   beforeAll(async () => {
-    kc = new K3sCluster(h.cluster, ['server', 'server', 'agent']);
-    await kc.start();
+    kc = new K3sCluster(h.cluster, roles);
+    await kc.start({ timeoutS: 900 });
   });
   return {
     get cluster() {

@@ -1,0 +1,80 @@
+/**
+ * The run report as a Vitest reporter: at the start it empties <artifacts>/report and points the workers'
+ * recorder at it (N3X_REPORT_DIR); at the end it writes index.html and report.json there and prints the
+ * file:// link as the last line. `n3xReport()` is a Vite plugin that adds the reporter even when reporters
+ * are given on the command line (which replaces the config's list).
+ */
+import { rmSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { Vite } from 'vitest/node';
+import type { Reporter, SerializedError, TestCase, TestModule, TestSuite, Vitest } from 'vitest/node';
+import { artifactsDir } from '../testing/diagnostics.js';
+import { readRecords, reportLine, writeReport } from './build.js';
+import type { ErrorView, FileInput, TestInput } from './model.js';
+
+const toError = (e: { message?: string; stack?: string; name?: string }): ErrorView => ({ message: `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(e)}`, stack: e.stack });
+
+function testInput(t: TestCase): TestInput {
+  const r = t.result();
+  const d = t.diagnostic();
+  return {
+    id: t.id,
+    name: t.name,
+    fullName: t.fullName,
+    state: r.state,
+    durationMs: d?.duration,
+    skipNote: r.state === 'skipped' ? (r.note ?? (t.options.mode === 'todo' ? 'todo' : t.options.mode === 'skip' ? 'skip' : undefined)) : undefined,
+    errors: (r.errors ?? []).map(toError),
+  };
+}
+
+function fileInput(m: TestModule, root: string): FileInput {
+  const suites: (TestModule | TestSuite)[] = [m, ...m.children.allSuites()];
+  return {
+    file: m.moduleId,
+    relFile: relative(root, m.moduleId),
+    project: m.project.name || 'default',
+    state: m.state(),
+    durationMs: m.diagnostic().duration,
+    errors: suites.flatMap((s) => s.errors()).map(toError),
+    tests: [...m.children.allTests()].map(testInput),
+  };
+}
+
+export class N3xReportReporter implements Reporter {
+  private dir = '';
+  private root = process.cwd();
+  private startedAt = Date.now();
+
+  onInit(vitest: Vitest): void {
+    this.root = vitest.config.root;
+    this.dir = resolve(artifactsDir(), 'report');
+    this.startedAt = Date.now();
+    rmSync(this.dir, { recursive: true, force: true });
+    process.env.N3X_REPORT_DIR = this.dir; // forked workers inherit it
+  }
+
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>): void {
+    try {
+      const run = { startedAt: this.startedAt, endedAt: Date.now(), files: modules.map((m) => fileInput(m, this.root)), unhandledErrors: unhandled.map(toError) };
+      const index = writeReport(this.dir, run, readRecords(this.dir));
+      process.stdout.write(`\n${reportLine(index)}\n`);
+    } catch (e) {
+      process.stderr.write(`\nn3x report: could not be written: ${(e as Error).stack ?? e}\n`);
+    }
+  }
+}
+
+const added = new WeakSet<object>();
+
+/** Vite plugin: adds the n3x report reporter to every run (once, whatever --reporter says). */
+export function n3xReport(): Vite.Plugin {
+  return {
+    name: 'n3x:report',
+    configureVitest({ vitest }) {
+      if (added.has(vitest)) return;
+      added.add(vitest);
+      vitest.config.reporters.push(new N3xReportReporter());
+    },
+  };
+}
