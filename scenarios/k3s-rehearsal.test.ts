@@ -14,9 +14,9 @@ import { useK3s } from './lib/k3s.js';
 import { STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
 import { profileName } from '../profiles/index.js';
 
-const profile = profileName(process.env.N3X_REHEARSAL_PROFILE ?? 'vlans');
+const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'simple,vlans,bonding-vlans').split(',').map(profileName);
 
-describe.sequential(`k3s-rehearsal on ${profile} with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, () => {
+describe.each(profiles)(`k3s-rehearsal on %s with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, (profile) => {
   const h = useK3s(profile, { binary: standinBinary(), serverMemoryMiB: 768, agentMemoryMiB: 512, snapshot: 'booted' });
 
   /** The persistent pieces of a prepared node, as seen in the guest. */
