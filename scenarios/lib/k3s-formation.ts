@@ -1,5 +1,7 @@
 /** The formation checks shared by k3s-simple, k3s-vlans and k3s-bonding-vlans (the user's k3s-cluster-* tests). */
 import { expect, it } from 'vitest';
+import { k3sTables } from '../../harness/report/k3s.js';
+import { recordK3s } from '../../harness/report/record.js';
 import type { K3sHandle } from './k3s.js';
 
 export function formationTests(h: K3sHandle): void {
@@ -26,6 +28,9 @@ export function formationTests(h: K3sHandle): void {
   it('CoreDNS and local-path-provisioner are Running', async ({ signal }) => {
     await h.k3s.waitPodsReady('kube-system', 'k8s-app=kube-dns', { timeoutS: 600, signal });
     await h.k3s.waitPodsReady('kube-system', 'app=local-path-provisioner', { timeoutS: 600, signal });
+    // Node and pod tables, as the API reported them, for the run report.
+    const api = await h.k3s.core();
+    recordK3s(h.cluster, k3sTables(await api.listNode(), await api.listPodForAllNamespaces()));
   });
 
   it('a workload deploys and answers through its Service from every node', async ({ signal }) => {
