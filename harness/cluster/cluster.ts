@@ -142,10 +142,10 @@ export class Cluster {
   /** Validates options and resolves the image; nothing is started. */
   static async create(opts: ClusterOptions): Promise<Cluster> {
     getProfile(opts.profile);
-    for (const n of normalizeNodes(opts.nodes)) nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
-    normalizeNodes(opts.nodes);
+    const nodes = normalizeNodes(opts.nodes);
+    for (const n of nodes) nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
     chooseBackend(opts.network);
-    return new Cluster(opts, await resolveNodeImages(opts, normalizeNodes(opts.nodes)));
+    return new Cluster(opts, await resolveNodeImages(opts, nodes));
   }
 
   /** Machine by name; throws with the list of names when unknown. */
