@@ -1,4 +1,5 @@
 /** Pure systemd unit-state logic for waitForUnit (unit-tested). */
+import { ConfigError } from '../errors.js';
 import { shellQuote } from '../util/quote.js';
 
 /** Parses `systemctl show` KEY=VALUE output. */
@@ -74,7 +75,7 @@ export function unitProbeCommand(unit: string, opts: { user?: string } = {}): st
   ].join('; ');
   if (!opts.user) return probe;
   // A user's manager, reached the way nixosTest reaches it: as that user, with their runtime dir.
-  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(opts.user)) throw new Error(`'${opts.user}' is not a user name`);
+  if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(opts.user)) throw new ConfigError('user', `'${opts.user}' is not a user name`, 'use a login name such as alice');
   return `su -l ${opts.user} --shell /bin/bash -c ${shellQuote(`export XDG_RUNTIME_DIR=/run/user/$(id -u); ${probe}`)}`;
 }
 
