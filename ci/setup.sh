@@ -12,6 +12,13 @@ stamp=node_modules/.n3x-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "n3x setup: npm ci"
+  # node-pty is built by node-gyp, which downloads Node's headers unless told where they are. Where the
+  # distribution's headers match the running node (Debian's nodejs), use them: no download, offline hosts work.
+  hdr=/usr/include/node/node_version.h
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f "$hdr" ]; then
+    v=v$(awk '/#define NODE_(MAJOR|MINOR|PATCH)_VERSION/ {printf "%s%s", sep, $3; sep="."}' "$hdr")
+    [ "$v" = "$(node -v)" ] && export npm_config_nodedir=/usr
+  fi
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
