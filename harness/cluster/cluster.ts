@@ -162,15 +162,19 @@ export class Cluster {
 
   /** A machine's address on a logical network; throws for a name that is not a node of this cluster. */
   address(name: string, net: NetName = 'cluster'): string {
-    const i = this.nodes.findIndex((n) => n.name === name);
-    if (i < 0) throw new ConfigError('machine', `no machine '${name}' in cluster ${this.id}`, `use one of ${this.nodes.map((n) => n.name).join(', ')}`);
-    return addressOf(this.profile, i + 1, net);
+    return addressOf(this.profile, this.position(name), net);
   }
 
   /** A machine's IPv6 address on a logical network (2001:db8:<vlan>::<n>). */
   address6(name: string, net: NetName = 'cluster'): string {
-    this.address(name, net); // same check for unknown names
-    return address6Of(this.profile, this.nodes.findIndex((n) => n.name === name) + 1, net);
+    return address6Of(this.profile, this.position(name), net);
+  }
+
+  /** A node's 1-based position (addresses derive from it); throws for a name that is not a node of this cluster. */
+  private position(name: string): number {
+    const i = this.nodes.findIndex((n) => n.name === name);
+    if (i < 0) throw new ConfigError('machine', `no machine '${name}' in cluster ${this.id}`, `use one of ${this.nodes.map((n) => n.name).join(', ')}`);
+    return i + 1;
   }
 
   /** Creates the segments and the machine objects (nothing boots yet). Idempotent. */
