@@ -25,6 +25,13 @@ describe.sequential('fault reset between tests', () => {
     expect((await ping(h.m('n100-2'), h.cluster.address('n100-1'), { count: 1 })).received).toBe(0);
   });
 
+  it('an unknown node name throws, listing the known ones (never a made-up address)', () => {
+    expect(() => h.cluster.address('node-1')).toThrow(/no machine 'node-1'.*use one of n100-1, n100-2/);
+    expect(() => h.cluster.address6('node-1', 'storage')).toThrow(/no machine 'node-1'/);
+    expect(() => h.m('node-1')).toThrow(/no machine 'node-1'/);
+    expect(h.cluster.address('n100-2')).toBe('192.168.1.2');
+  });
+
   it('the next test starts with every link up, no netem and no partition', async () => {
     expect(h.cluster.faults()).toEqual([]);
     const s = await ping(h.m('n100-2'), h.cluster.address('n100-1'), { count: 3 });
