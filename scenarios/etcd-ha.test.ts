@@ -33,7 +33,7 @@ describe.each(profiles)('etcd-ha on %s', (profile) => {
       const survivors = h.cluster.machines.filter((m) => m !== before.machine);
       const t0 = Date.now();
       await before.machine.crash();
-      const after = await leader(h.cluster, survivors, 60);
+      const after = await leader(h.cluster, survivors, 60, { afterTerm: before.status.raftTerm });
       const electionMs = Date.now() - t0;
       console.log(`etcd-ha/${profile}: leader ${before.machine.name} (term ${before.status.raftTerm}) crashed → ${after.machine.name} leads (term ${after.status.raftTerm}) after ${electionMs} ms`);
       expect(after.machine).not.toBe(before.machine);
@@ -56,7 +56,7 @@ describe.each(profiles)('etcd-ha on %s', (profile) => {
       await h.cluster.partition([minority.name], majority.map((m) => m.name));
       const w = await put(minority, 'split', 'minority', 3);
       expect(w.status).not.toBe(0);
-      const newLeader = await leader(h.cluster, majority, 60);
+      const newLeader = await leader(h.cluster, majority, 60, { afterTerm: l.status.raftTerm });
       expect(newLeader.machine).not.toBe(minority);
       expect((await put(majority[0], 'split', 'majority', 10)).status).toBe(0);
       expect(await getLocal(minority, 'split')).not.toBe('majority');

@@ -62,21 +62,32 @@ export async function status(m: Machine): Promise<MemberStatus> {
   return { memberId: f.MemberID, leaderId: f.Leader, raftTerm: Number(f.RaftTerm), revision: Number(f.Revision) };
 }
 
-/** The machine that is the current leader, as all `members` agree (waits until they do). */
-export async function leader(c: Cluster, members: Machine[], timeoutS = 60): Promise<{ machine: Machine; status: MemberStatus }> {
+/**
+ * The machine that is the current leader, as all `members` agree (waits until they do). With `afterTerm`, waits
+ * for a leader whose reported term is later: etcd reports the term of the last *applied* entry, so a just-elected
+ * leader still shows the old term until its first entry of the new term is committed by a quorum.
+ */
+export async function leader(c: Cluster, members: Machine[], timeoutS = 60, opts: { afterTerm?: number } = {}): Promise<{ machine: Machine; status: MemberStatus }> {
+  const settled = (s: MemberStatus) => opts.afterTerm === undefined || s.raftTerm > opts.afterTerm;
   return retryUntil(async () => {
     const st = await Promise.all(members.map((m) => status(m).catch(() => undefined)));
     const ids = new Set(st.map((s) => s?.leaderId));
     if (st.some((s) => !s) || ids.size !== 1 || st[0]!.leaderId === '0') throw new NotYet(`no agreed leader: ${JSON.stringify(st)}`);
     const i = st.findIndex((s) => s!.memberId === s!.leaderId);
-    if (i >= 0) return { machine: members[i], status: st[i]! };
-    // The leader is not among `members`: find it by asking every machine that is up.
-    for (const m of c.machines.filter((x) => x.isUp())) {
-      const s = await status(m).catch(() => undefined);
-      if (s && s.memberId === s.leaderId) return { machine: m, status: s };
-    }
-    throw new NotYet('leader not found among running machines');
-  }, { timeoutMs: timeoutS * 1000, what: 'an agreed etcd leader', intervalMs: 200 });
+    const found = i >= 0 ? { machine: members[i], status: st[i]! } : await leaderOutside(c);
+    if (!found) throw new NotYet('leader not found among running machines');
+    if (!settled(found.status)) throw new NotYet(`leader ${found.machine.name} still reports term ${found.status.raftTerm}, not after ${opts.afterTerm}`);
+    return found;
+  }, { timeoutMs: timeoutS * 1000, what: opts.afterTerm === undefined ? 'an agreed etcd leader' : `an agreed etcd leader in a term after ${opts.afterTerm}`, intervalMs: 200 });
+}
+
+/** The leader is not among the members asked: find it by asking every machine that is up. */
+async function leaderOutside(c: Cluster): Promise<{ machine: Machine; status: MemberStatus } | undefined> {
+  for (const m of c.machines.filter((x) => x.isUp())) {
+    const s = await status(m).catch(() => undefined);
+    if (s && s.memberId === s.leaderId) return { machine: m, status: s };
+  }
+  return undefined;
 }
 
 export const put = (m: Machine, k: string, v: string, timeoutS = 5) => m.execute(etcdctl(`put ${k} ${v}`, timeoutS));
