@@ -40,6 +40,8 @@ export interface NodeSpec extends NodeConfig {
   forwards?: { guestPort: number; hostPort?: number }[];
   /** Root disk size (sparse; the guest grows its filesystem at boot). Default: the image's own size (3 GiB). */
   rootDiskGiB?: number;
+  /** This node's read-only layers instead of the cluster's (e.g. an aarch64 node's arm64 k3s layer). */
+  layers?: { path: string; serial: string }[];
 }
 
 /** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts, packages) are every node's defaults. */
@@ -216,7 +218,7 @@ export class Cluster {
           disks: node.disks ?? this.opts.disks,
           rootDiskGiB: node.rootDiskGiB ?? this.opts.rootDiskGiB,
           forwards: node.forwards ?? this.opts.forwards,
-          layers: this.opts.layers,
+          layers: node.layers ?? this.opts.layers,
           nics,
           arch: node.arch,
           accel: accel.accel,
@@ -267,6 +269,7 @@ export class Cluster {
         image: imageId(this.images[n.name]),
         name: n.name,
         ...(n.arch && n.arch !== 'x86_64' ? { arch: n.arch } : {}),
+        ...(n.layers ? { layers: n.layers.map((l) => ({ serial: l.serial, ...fileId(l.path) })) } : {}),
         memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
         cpus: n.cpus ?? this.opts.cpus ?? 1,
         disks: n.disks ?? this.opts.disks ?? [],
