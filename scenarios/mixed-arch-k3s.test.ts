@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import { describeK3s, k3s, k3sArm64, mixedArchK3sStatus, useK3s } from './lib/k3s.js';
 
-describeK3s('k3s-mixed-arch: 3 x86_64 + 1 aarch64 agent on vlans', () => {
+describeK3s('mixed-arch-k3s: 3 x86_64 + 1 aarch64 agent on vlans', () => {
   const h = useK3s('vlans', { aarch64Agents: 1 });
 
   it('every node registers and becomes Ready; the Jetson reports arm64', async ({ signal }) => {
