@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chooseMainJob } from '../cli/mainjob.js';
-import { isImagesTarball, k3sBinaryStatus, k3sScenarioGate, podsUnavailableReason } from './binary.js';
+import { isImagesTarball, k3sBinaryStatus, k3sScenarioGate, mixedArchK3sStatus, podsUnavailableReason } from './binary.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'n3x-k3sbin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,6 +52,14 @@ describe('k3s per architecture', () => {
     expect(k3sBinaryStatus({ N3X_K3S_BINARY_ARM64: f, N3X_K3S_AIRGAP_IMAGES_ARM64: join(dir, 'arm-images.tar.zst') }, 'arm64')).toMatchObject({ available: true, path: f, airgapImages: join(dir, 'arm-images.tar.zst') });
     expect(k3sBinaryStatus({ N3X_K3S_BINARY_ARM64: f, N3X_CACHE_DIR: join(dir, 'empty') }).available).toBe(false); // amd64 ignores the arm64 var
     expect(podsUnavailableReason({ available: true, path: f, reason: 'x' }, 'arm64')).toMatch(/N3X_K3S_AIRGAP_IMAGES_ARM64/);
+  });
+  it('a cluster with aarch64 agents runs only with both k3s builds and their images; else it skips naming the arm64 fix', () => {
+    const amd = { available: true, path: '/k3s', airgapImages: '/a.tar', reason: 'x' };
+    const armOk = { available: true, path: '/k3s-arm64', airgapImages: '/b.tar', reason: 'y' };
+    expect(mixedArchK3sStatus(amd, armOk)).toBe(amd);
+    const noArm = mixedArchK3sStatus(amd, { available: false, reason: 'no arm64 k3s binary: set N3X_K3S_BINARY_ARM64=…' });
+    expect(k3sScenarioGate(noArm, { pods: true }, {})).toEqual({ run: false, skip: 'no arm64 k3s binary: set N3X_K3S_BINARY_ARM64=…' });
+    expect(k3sScenarioGate(mixedArchK3sStatus(amd, { ...armOk, airgapImages: undefined }), { pods: true }, {})).toMatchObject({ skip: expect.stringMatching(/N3X_K3S_AIRGAP_IMAGES_ARM64/) });
   });
 });
 

@@ -92,3 +92,9 @@ export function k3sScenarioGate(s: K3sBinaryStatus, o: { pods: boolean }, env: N
   if (!why) return { run: true };
   return env.N3X_REQUIRE_K3S === '1' ? { run: false, fail: `N3X_REQUIRE_K3S=1 but ${why}` } : { run: false, skip: why };
 }
+
+/** The k3s status of a cluster with aarch64 agents: the amd64 one, unless the arm64 k3s or its airgap images are missing. Pure. */
+export function mixedArchK3sStatus(amd64: K3sBinaryStatus, arm64: K3sBinaryStatus): K3sBinaryStatus {
+  const armWhy = podsUnavailableReason(arm64, 'arm64');
+  return armWhy ? { available: false, reason: armWhy } : amd64;
+}

@@ -6,7 +6,8 @@
 import { beforeAll, describe, it } from 'vitest';
 import { K3S_API_PORT, type K3sRole } from '../../harness/k3s/config.js';
 import { K3sCluster } from '../../harness/k3s/cluster.js';
-import { k3sBinaryStatus, k3sScenarioGate, podsUnavailableReason, type K3sBinaryStatus } from '../../harness/k3s/binary.js';
+import { k3sBinaryStatus, k3sScenarioGate, type K3sBinaryStatus } from '../../harness/k3s/binary.js';
+export { mixedArchK3sStatus } from '../../harness/k3s/binary.js';
 import { k3sLayer, K3S_LAYER_SERIAL } from '../../harness/k3s/layer.js';
 import { InfraError } from '../../harness/errors.js';
 import { useCluster, type ClusterHandle } from '../../harness/testing/vitest.js';
@@ -17,11 +18,6 @@ export const k3s = k3sBinaryStatus();
 /** The arm64 k3s for aarch64 (Jetson) agents: N3X_K3S_BINARY_ARM64 / N3X_K3S_AIRGAP_IMAGES_ARM64 or the k3s-arm64 cache. */
 export const k3sArm64 = k3sBinaryStatus(process.env, 'arm64');
 
-/** The gate of a scenario with aarch64 agents: both architectures' k3s and airgap images (pure; unit-tested). */
-export function mixedArchK3sStatus(amd64: K3sBinaryStatus, arm64: K3sBinaryStatus): K3sBinaryStatus {
-  const armWhy = podsUnavailableReason(arm64, 'arm64');
-  return armWhy ? { available: false, reason: armWhy } : amd64;
-}
 /** Root disk of a k3s node: k3s unpacks itself and the airgap images (several GiB) onto it. Sparse. */
 export const K3S_ROOT_DISK_GIB = 16;
 
