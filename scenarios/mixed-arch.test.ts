@@ -33,8 +33,10 @@ EOF`;
 
 const peer = (c: Cluster, name: string) => `${name}=http://${c.address(name)}:2380`;
 
+// Four machines boot at once on the reference host's 2 cores, one of them emulated: 180 s for an N100 (the Jetson's
+// deadline is that times the measured EMULATION_FACTOR).
 describe.sequential('mixed-arch: 3 x86_64 N100 + 1 emulated aarch64 Jetson on vlans', () => {
-  const h = useCluster({ profile: 'vlans', nodes: [...N100, { name: JETSON, arch: 'aarch64' }], units: ETCD_UNITS });
+  const h = useCluster({ profile: 'vlans', nodes: [...N100, { name: JETSON, arch: 'aarch64' }], units: ETCD_UNITS, bootTimeout: 180 });
 
   it('the Jetson is an aarch64 guest with its console on the PL011 (ttyAMA0); the N100s are x86_64', async () => {
     expect((await h.m(JETSON).succeed('uname -m')).trim()).toBe('aarch64');
