@@ -33,10 +33,19 @@ pkgs=$(grep -v '^#' "$here/packages.txt" | grep -v '^$' | paste -sd, -)
 pkgs="$pkgs,linux-image-$arch"
 # A derived image (NodeSpec.packages): extra package names, space-separated (validated by harness/images/recipe.ts).
 for p in ${N3X_EXTRA_PACKAGES:-}; do pkgs="$pkgs,$p"; done
+# Debian's own initramfs is never used (mkinitrd.sh builds ours). For a foreign architecture its generation runs
+# under qemu-user, one emulated process per module (~40 min on 2 cores): update-initramfs is a no-op while the
+# packages install, and the real one is put back afterwards.
+hooks=()
+if [ "$arch" != amd64 ]; then
+  hooks=(--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && printf "#!/bin/sh\nexit 0\n" > "$1/usr/sbin/update-initramfs" && chmod 0755 "$1/usr/sbin/update-initramfs"'
+         --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs')
+fi
 echo "step: rootfs ($suite $arch, $(echo "$pkgs" | tr ',' '\n' | wc -l) packages, mode $mode)"
 mmdebstrap --variant=minbase --mode="$mode" --architectures="$arch" --format=directory --keyring="$keyring" \
   --include="$pkgs" \
   --dpkgopt='path-exclude=/usr/share/{doc,man,locale,info}/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+  "${hooks[@]}" \
   --customize-hook="sync-in '$here/overlay' /" \
   --customize-hook="copy-in '$here/customize.sh' /tmp" \
   --customize-hook='sh "$1/tmp/customize.sh" "$1" && rm "$1/tmp/customize.sh"' \
