@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: JSON on stdout (logs on stderr). Measures boot-to-ready (1 VM), succeed('true') round trips,
  * file transfer (100 MiB both ways via the 9p shared dir and the console, MB/s), image build cold and cache hit, 3-node cold boot to all-ready, and cold boot + etcd formation vs snapshot
- * restore of the same 3-node cluster. `--skip-cold-build` skips the ~90 s build.
+ * restore of the same 3-node cluster, and boot/round trip per guest architecture (`--arch x86_64|aarch64`, repeatable;
+ * default both; `--no-arch` skips it). `--skip-cold-build` skips the ~90 s build.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { stateRoot } from '../harness/util/paths.js';
 import { ETCD_FORMED, waitHealthy } from '../scenarios/lib/etcd.js';
 import { chooseBackend } from '../harness/network/backend.js';
 import { measureTransfer } from './transfer.js';
+import { archesFromArgs, measureArches } from './arch.js';
 
 const args = new Set(process.argv.slice(2));
 const quantile = (xs: number[], q: number) => {
@@ -72,6 +74,9 @@ results.imageCacheHitMs = hitMs;
     await m.destroy();
   }
 }
+
+// Per guest architecture, same run (bench/arch.ts): x86_64 and emulated aarch64 boot-to-ready and round trips.
+if (!args.has('--no-arch')) results.perArch = await measureArches(archesFromArgs(process.argv.slice(2)));
 
 // Three nodes on the vlans profile: cold boot to all ready (network configured).
 {

@@ -16,6 +16,12 @@ import { recipeHashOf, DEFAULT_RECIPE_DIR } from './recipe-hash.mjs';
 /** Command on PATH -> the Debian/Ubuntu package that provides it. */
 export const TOOLS = /** @type {const} */ ({
   'qemu-system-x86_64': 'qemu-system-x86',
+  // aarch64 machines (NodeSpec.arch): the emulator, and for the arm64 image build the package scripts run under
+  // qemu-user through binfmt_misc (mmdebstrap checks that with arch-test).
+  'qemu-system-aarch64': 'qemu-system-arm',
+  'qemu-aarch64-static': 'qemu-user-static',
+  'update-binfmts': 'binfmt-support',
+  'arch-test': 'arch-test',
   'qemu-img': 'qemu-utils',
   mmdebstrap: 'mmdebstrap',
   mke2fs: 'e2fsprogs',
@@ -32,6 +38,11 @@ export const TOOLS = /** @type {const} */ ({
   chromium: 'chromium',
 });
 
+/** Files (not commands) n3x needs -> their package: UEFI firmware for aarch64 machines booted from a disk. */
+export const FILES = /** @type {const} */ ({
+  '/usr/share/AAVMF/AAVMF_CODE.fd': 'qemu-efi-aarch64',
+});
+
 /** mmdebstrap is given this keyring explicitly (images/debian/build.sh --keyring): Ubuntu's apt has no Debian keys. */
 export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
@@ -41,6 +52,7 @@ export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
  * @property {number} uid
  * @property {boolean} passwordlessSudo  `sudo -n true` succeeds
  * @property {string[]} missingTools     keys of TOOLS not on PATH
+ * @property {string[]} [missingFiles]    keys of FILES that do not exist
  * @property {boolean} keyring           DEBIAN_KEYRING exists
  * @property {boolean} [universe]        Ubuntu: the universe component is in the apt sources
  * @property {boolean} [imageCached]     the current base image is already built
@@ -89,6 +101,7 @@ export function hostPlan(f) {
   // newuidmap (uidmap) is only for the rootless image build; root builds with mmdebstrap --mode=root.
   /** @type {string[]} */
   const packages = f.missingTools.filter((t) => !(root && t === 'newuidmap') && !(distro === 'ubuntu' && t === 'chromium')).map((t) => TOOLS[/** @type {keyof typeof TOOLS} */ (t)] ?? t);
+  for (const file of f.missingFiles ?? []) packages.push(FILES[/** @type {keyof typeof FILES} */ (file)] ?? file);
   if (!f.keyring) packages.push('debian-archive-keyring');
   const rootless = !root && !f.imageCached ? rootlessProblems(f, distro) : [];
   if (rootless.length) return { distro, packages, commands: [], error: `building the base image as ${f.user ?? 'this user'} (not root) needs: ${rootless.join('; ')}` };
@@ -143,6 +156,7 @@ export function gatherFacts() {
     user,
     passwordlessSudo: uid !== 0 && onPath('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0,
     missingTools: Object.keys(TOOLS).filter((t) => !onPath(t)),
+    missingFiles: Object.keys(FILES).filter((f) => !existsSync(f)),
     keyring: existsSync(DEBIAN_KEYRING),
     universe: sources.some((s) => /\buniverse\b/.test(readOr(s))),
     imageCached: existsSync(join(cache, 'images', `debian-${recipeHashOf(DEFAULT_RECIPE_DIR)}`, 'complete')),

@@ -67,6 +67,12 @@ describe('hostPlan: the commands a Debian or Ubuntu host runs', () => {
     expect(hostPlan(facts({ uid: 0, missingTools: [], subids: false, userns: false })).error).toBeUndefined();
   });
 
+  it('aarch64 machines: the emulator, qemu-user + binfmt + arch-test for the arm64 build, and the UEFI firmware file', () => {
+    const p = hostPlan(facts({ missingTools: ['qemu-system-aarch64', 'qemu-aarch64-static', 'update-binfmts', 'arch-test'], missingFiles: ['/usr/share/AAVMF/AAVMF_CODE.fd'] }));
+    expect(p.packages).toEqual(['qemu-system-arm', 'qemu-user-static', 'binfmt-support', 'arch-test', 'qemu-efi-aarch64']);
+    expect(p.commands.at(-1)).toEqual([...install, 'qemu-system-arm', 'qemu-user-static', 'binfmt-support', 'arch-test', 'qemu-efi-aarch64']);
+  });
+
   it('refuses other distributions with the packages to install', () => {
     expect(hostPlan(facts({ osRelease: fedora })).error).toMatch(/neither Debian nor Ubuntu: install qemu-system-x86, .*debian-archive-keyring/);
   });

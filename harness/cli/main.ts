@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import { detectAccel } from '../accel.js';
 import { N3xError } from '../errors.js';
 import { ensureImage, listImages, pruneImages } from '../images/cache.js';
-import { debianRecipe, withPackages } from '../images/recipe.js';
+import { debianRecipe, withArch, withPackages } from '../images/recipe.js';
+import { archProfile, parseArch } from '../qemu/arch.js';
 import { age, listSnapshots, pruneSnapshots, snapshotCacheDir } from '../cluster/snapshot.js';
 import { chooseMainJob } from './mainjob.js';
 import { doctor } from './doctor.js';
@@ -50,9 +51,10 @@ images
   .option('--rebuild', 'build even when cached')
   .option('--quiet', 'print nothing on a cache hit')
   .option('--packages <names...>', 'extra Debian packages (a derived image, as NodeSpec.packages builds)')
-  .action(async (o: { rebuild?: boolean; quiet?: boolean; packages?: string[] }) => {
+  .option('--arch <arch>', 'guest architecture: x86_64 (default) or aarch64 (arm64, built under qemu-user: slow)', 'x86_64')
+  .action(async (o: { rebuild?: boolean; quiet?: boolean; packages?: string[]; arch: string }) => {
     const t0 = Date.now();
-    const img = await ensureImage(withPackages(debianRecipe, o.packages), { rebuild: o.rebuild });
+    const img = await ensureImage(withPackages(withArch(debianRecipe, parseArch(o.arch, '--arch')), o.packages), { rebuild: o.rebuild });
     const ms = Date.now() - t0;
     if (!o.quiet || ms > 1000) console.log(`image ${img.id}: ${img.disk} (${ms} ms)`);
   });
@@ -62,7 +64,7 @@ images
   .action(() => {
     const l = listImages();
     if (!l.length) console.log('no cached images (npx n3x images build)');
-    for (const i of l) console.log(`${i.current ? '*' : ' '} ${i.name}  ${i.sizeMiB} MiB  built ${i.builtAt ?? '?'}  ${i.packages.length ? `derived: + ${i.packages.join(' ')}  ` : ''}${i.dir}`);
+    for (const i of l) console.log(`${i.current ? '*' : ' '} ${i.name}  ${i.arch}  ${i.sizeMiB} MiB  built ${i.builtAt ?? '?'}  ${i.packages.length ? `derived: + ${i.packages.join(' ')}  ` : ''}${i.dir}`);
   });
 images
   .command('prune')
@@ -95,10 +97,11 @@ images
   .command('fetch-k3s')
   .description('download the official k3s release assets into the cache and verify them against the release sha256 list')
   .option('--version <v>', 'k3s release, e.g. v1.31.4+k3s1 (default N3X_K3S_VERSION or the pinned default)')
-  .option('--airgap', 'also fetch k3s-airgap-images-amd64.tar.zst (system images for clusters without registry access)')
+  .option('--airgap', 'also fetch k3s-airgap-images-<arch>.tar.zst (system images for clusters without registry access)')
+  .option('--arch <arch>', 'amd64 (default) or arm64 (for aarch64 machines; N3X_K3S_BINARY_ARM64 overrides it)', 'amd64')
   .option('--base-url <url>', 'release download base (a mirror)')
-  .action(async (o: { version?: string; airgap?: boolean; baseUrl?: string }) => {
-    const r = await fetchK3s({ version: o.version, airgap: o.airgap, baseUrl: o.baseUrl });
+  .action(async (o: { version?: string; airgap?: boolean; baseUrl?: string; arch: string }) => {
+    const r = await fetchK3s({ version: o.version, airgap: o.airgap, baseUrl: o.baseUrl, arch: archProfile(parseArch(o.arch, '--arch')).debian });
     console.log(`k3s verified and cached: ${r.files.join(', ')}`);
   });
 

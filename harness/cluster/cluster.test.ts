@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { chooseBackend } from '../network/backend.js';
-import { macFor, normalizeNodes } from './cluster.js';
+import { emulatedNote, macFor, normalizeNodes } from './cluster.js';
 
 describe('normalizeNodes', () => {
   it('defaults to three n100 nodes', () => {
@@ -15,6 +15,21 @@ describe('normalizeNodes', () => {
   ] as [string[], RegExp][])('rejects %j', (nodes, re) => {
     expect(() => normalizeNodes(nodes)).toThrow(ConfigError);
     expect(() => normalizeNodes(nodes)).toThrow(re);
+  });
+});
+
+describe('mixed-architecture node lists', () => {
+  it('takes names and specs with an arch in one list; a wrong arch is a ConfigError', () => {
+    const nodes = normalizeNodes(['n100-1', 'n100-2', 'n100-3', { name: 'jetson-1', arch: 'aarch64' }]);
+    expect(nodes.map((n) => n.arch ?? 'x86_64')).toEqual(['x86_64', 'x86_64', 'x86_64', 'aarch64']);
+    expect(() => normalizeNodes([{ name: 'j', arch: 'riscv64' as never }])).toThrow(ConfigError);
+    expect(() => normalizeNodes([{ name: 'j', arch: 'arm64' as never }])).toThrow(/use 'aarch64'/);
+  });
+  it('the first log line names the emulated machines', () => {
+    const nodes = normalizeNodes(['n100-1', { name: 'jetson-1', arch: 'aarch64' }]);
+    expect(emulatedNote(nodes, 'x86_64')).toBe('emulated: jetson-1 (aarch64)');
+    expect(emulatedNote(nodes, 'aarch64')).toBe('emulated: n100-1 (x86_64)');
+    expect(emulatedNote(normalizeNodes(2), 'x86_64')).toBe('emulated: none');
   });
 });
 

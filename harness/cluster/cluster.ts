@@ -22,6 +22,7 @@ import { statOf } from '../util/procs.js';
 import { startReaper, type ReaperHandle } from './reaper.js';
 import { newRunId, privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
+import { hostArch, isForeign, parseArch, type Arch } from '../qemu/arch.js';
 import { age, checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
 
 const log = logger('cluster');
@@ -31,12 +32,16 @@ export interface NodeSpec extends NodeConfig {
   name: string;
   /** Free-form role tag (server, agent, …) for scenarios. */
   role?: string;
+  /** Guest architecture (default x86_64). An aarch64 node boots the arm64 image on `qemu-system-aarch64 -M virt`. */
+  arch?: Arch;
   memoryMiB?: number;
   cpus?: number;
   disks?: { sizeGiB: number }[];
   forwards?: { guestPort: number; hostPort?: number }[];
   /** Root disk size (sparse; the guest grows its filesystem at boot). Default: the image's own size (3 GiB). */
   rootDiskGiB?: number;
+  /** This node's read-only layers instead of the cluster's (e.g. an aarch64 node's arm64 k3s layer). */
+  layers?: { path: string; serial: string }[];
 }
 
 /** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts, packages) are every node's defaults. */
@@ -83,7 +88,7 @@ export interface SnapshotSpec {
 }
 
 export function normalizeNodes(nodes: ClusterOptions['nodes']): NodeSpec[] {
-  const list = typeof nodes === 'number' || nodes === undefined
+  const list: NodeSpec[] = typeof nodes === 'number' || nodes === undefined
     ? Array.from({ length: nodes ?? 3 }, (_, i) => ({ name: `n100-${i + 1}` }))
     : nodes.map((n) => (typeof n === 'string' ? { name: n } : n));
   if (!list.length) throw new ConfigError('nodes', 'no nodes', 'give at least one node');
@@ -92,6 +97,7 @@ export function normalizeNodes(nodes: ClusterOptions['nodes']): NodeSpec[] {
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(n.name)) throw new ConfigError('nodes', `'${n.name}' is not a valid hostname`, 'use lower-case letters, digits and dashes, starting with a letter');
     if (seen.has(n.name)) throw new ConfigError('nodes', `duplicate node name '${n.name}'`, 'give every node a unique name');
     seen.add(n.name);
+    if (n.arch !== undefined && parseArch(n.arch, `nodes['${n.name}'].arch`) !== n.arch) throw new ConfigError(`nodes['${n.name}'].arch`, `'${n.arch}' is spelt differently here`, `use '${parseArch(n.arch)}'`);
   }
   if (list.length > 200) throw new ConfigError('nodes', `${list.length} nodes`, 'use at most 200 nodes (host addresses are /24)');
   return list;
@@ -184,7 +190,7 @@ export class Cluster {
     const kind = this.backend;
     const b = backendFor(kind);
     const accel = detectAccel();
-    log.info(`cluster ${this.id}: ${this.nodes.length} × ${[...new Set(Object.values(this.images).map((i) => i.id))].join(' + ')}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), state ${this.stateDir}`);
+    log.info(`cluster ${this.id}: ${this.nodes.length} × ${[...new Set(Object.values(this.images).map((i) => i.id))].join(' + ')}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), ${emulatedNote(this.nodes)}, state ${this.stateDir}`);
     this.undoExit = onExit(() => rmSync(this.stateDir, { recursive: true, force: true }));
     this.writeDescriptor('starting');
     this.reaper = startReaper(this.stateDir); // from here on, a killed run leaves nothing behind
@@ -212,8 +218,9 @@ export class Cluster {
           disks: node.disks ?? this.opts.disks,
           rootDiskGiB: node.rootDiskGiB ?? this.opts.rootDiskGiB,
           forwards: node.forwards ?? this.opts.forwards,
-          layers: this.opts.layers,
+          layers: node.layers ?? this.opts.layers,
           nics,
+          arch: node.arch,
           accel: accel.accel,
           bootTimeout: this.opts.bootTimeout,
           afterSpawn: async () => {
@@ -261,6 +268,8 @@ export class Cluster {
         config: createHash('sha256').update(this.nodeScript(n)).digest('hex').slice(0, 16),
         image: imageId(this.images[n.name]),
         name: n.name,
+        ...(n.arch && n.arch !== 'x86_64' ? { arch: n.arch } : {}),
+        ...(n.layers ? { layers: n.layers.map((l) => ({ serial: l.serial, ...fileId(l.path) })) } : {}),
         memoryMiB: n.memoryMiB ?? this.opts.memoryMiB ?? 1024,
         cpus: n.cpus ?? this.opts.cpus ?? 1,
         disks: n.disks ?? this.opts.disks ?? [],
@@ -271,6 +280,7 @@ export class Cluster {
       // The NIC backend is host side, but a TAP offers virtio-net header offloads that a VDE port does not.
       network: this.backend,
       qemu: qemuVersion(),
+      ...(this.nodes.some((n) => n.arch === 'aarch64') ? { qemuAarch64: qemuVersion('qemu-system-aarch64') } : {}),
     };
   }
 
@@ -487,7 +497,7 @@ export class Cluster {
     for (const s of d.segments) c.segments.set(s.hostName, attachedSegment(s));
     for (const [name, macs] of Object.entries(d.macs)) c.macs.set(name, macs);
     for (const m of d.machines) {
-      const machine = new Machine({ name: m.name, image: d.images[m.name], stateDir: m.stateDir, nics: (d.macs[m.name] ?? []).map((mac, j) => ({ id: `nic${j + 1}`, mac, backend: { type: 'user' } })) });
+      const machine = new Machine({ name: m.name, arch: d.nodes.find((n) => n.name === m.name)?.arch, image: d.images[m.name], stateDir: m.stateDir, nics: (d.macs[m.name] ?? []).map((mac, j) => ({ id: `nic${j + 1}`, mac, backend: { type: 'user' } })) });
       await machine.attach();
       c.machines.push(machine);
     }
@@ -558,6 +568,12 @@ function imageId(img: ImageFiles): unknown {
     return { path: p, size: st.size, mtimeMs: Math.round(st.mtimeMs) };
   };
   return img.id === 'custom' ? [fileId(img.disk), fileId(img.kernel), fileId(img.initrd)] : img.id;
+}
+
+/** Which machines the host emulates (a foreign instruction set under TCG), for the cluster's first log line. Pure. */
+export function emulatedNote(nodes: NodeSpec[], host: Arch | undefined = hostArch()): string {
+  const foreign = nodes.filter((n) => isForeign(n.arch ?? 'x86_64', host));
+  return foreign.length ? `emulated: ${foreign.map((n) => `${n.name} (${n.arch ?? 'x86_64'})`).join(', ')}` : 'emulated: none';
 }
 
 /** A run id whose state dir does not exist yet (two clusters never share one). */

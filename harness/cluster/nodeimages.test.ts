@@ -20,4 +20,15 @@ describe('node images', () => {
   it('refuses extra packages on a custom image before building anything', async () => {
     await expect(resolveNodeImages({ image: { disk: '/nonexistent', kernel: '/k', initrd: '/i' } }, [{ name: 'a', packages: ['keepalived'] }])).rejects.toThrow(/custom image/);
   });
+
+  it('gives aarch64 nodes the arm64 recipe (with their packages), x86_64 nodes the base one', () => {
+    const r = nodeRecipes({}, [{ name: 'n1' }, { name: 'j1', arch: 'aarch64' }, { name: 'j2', arch: 'aarch64', packages: ['keepalived'] }]);
+    expect(r.get('n1')).toBe(debianRecipe);
+    expect(imageName(r.get('j1')!)).toMatch(/^debian-aarch64-[0-9a-f]{16}$/);
+    expect(imageName(r.get('j2')!)).toMatch(/^debian-aarch64\+pkgs-[0-9a-f]{16}$/);
+  });
+
+  it('refuses one custom image for nodes of two architectures', async () => {
+    await expect(resolveNodeImages({ image: { disk: '/d', kernel: '/k', initrd: '/i' } }, [{ name: 'a' }, { name: 'j', arch: 'aarch64' }])).rejects.toThrow(/x86_64 and aarch64/);
+  });
 });

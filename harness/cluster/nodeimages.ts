@@ -4,22 +4,27 @@
  */
 import { ConfigError } from '../errors.js';
 import { ensureImage, validateImage, type ImageFiles } from '../images/cache.js';
-import { debianRecipe, imageName, withPackages, type Recipe } from '../images/recipe.js';
+import { debianRecipe, imageName, withArch, withPackages, type Recipe } from '../images/recipe.js';
+import type { Arch } from '../qemu/arch.js';
 import { mergeNodeConfig, type NodeConfig } from './nodeconfig.js';
 
 type ImageOption = ImageFiles | { disk: string; kernel: string; initrd: string };
 
-/** Node name → recipe (nodes with equal package sets get equal recipes). Pure apart from hashing the recipe folder. */
-export function nodeRecipes(defaults: NodeConfig, nodes: ({ name: string } & NodeConfig)[], base: Recipe = debianRecipe): Map<string, Recipe> {
-  return new Map(nodes.map((n) => [n.name, withPackages(base, mergeNodeConfig(defaults, n).packages)]));
+type NodeOfArch = { name: string; arch?: Arch } & NodeConfig;
+
+/** Node name → recipe (nodes with equal architecture and package set get equal recipes). Pure apart from hashing the recipe folder. */
+export function nodeRecipes(defaults: NodeConfig, nodes: NodeOfArch[], base: Recipe = debianRecipe): Map<string, Recipe> {
+  return new Map(nodes.map((n) => [n.name, withPackages(withArch(base, n.arch), mergeNodeConfig(defaults, n).packages)]));
 }
 
 /** Resolves (building what is missing, one distinct package set at a time) every node's image. */
-export async function resolveNodeImages(defaults: NodeConfig & { image?: ImageOption }, nodes: ({ name: string } & NodeConfig)[]): Promise<Record<string, ImageFiles>> {
+export async function resolveNodeImages(defaults: NodeConfig & { image?: ImageOption }, nodes: NodeOfArch[]): Promise<Record<string, ImageFiles>> {
   const recipes = nodeRecipes(defaults, nodes);
   if (defaults.image) {
     const withPkgs = [...recipes].filter(([, r]) => r.packages?.length).map(([n]) => n);
     if (withPkgs.length) throw new ConfigError('packages', `${withPkgs.join(', ')} ask for extra packages on a custom image`, 'install them into your image, or drop `image` to use the built-in one');
+    const arches = [...new Set(nodes.map((n) => n.arch ?? 'x86_64'))];
+    if (arches.length > 1) throw new ConfigError('image', `one custom image for nodes of ${arches.join(' and ')}`, 'a custom image boots one architecture: give every node the same arch, or drop `image` to use the built-in image of each');
     const img = validateImage(defaults.image);
     return Object.fromEntries(nodes.map((n) => [n.name, img]));
   }

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { deleteLinkSync, linkOwnerTag, n3xLinks } from '../network/bridge.js';
 import { NotYet, retryUntil } from '../retry.js';
 import { cmdlineOf, isProcessOf, isRunning, processesOf } from '../util/procs.js';
+import { QEMU_BINARIES } from '../qemu/arch.js';
 import type { ClusterDescriptor } from './cluster.js';
 
+/** The x86_64 QEMU (tests that start x86_64 clusters look for it); QEMU_BINARIES has every architecture's. */
 export const QEMU = 'qemu-system-x86_64';
 export const VDE_SWITCH = 'vde_switch';
 
@@ -50,7 +52,7 @@ function pidsFromRecords(dir: string, program: string, file: string): number[] {
 export function processesOfCluster(dir: string): { qemus: number[]; switches: number[] } {
   const uniq = (a: number[]) => [...new Set(a)];
   return {
-    qemus: uniq([...pidsFromRecords(dir, QEMU, 'qemu.pid'), ...processesOf(QEMU, dir)]),
+    qemus: uniq(QEMU_BINARIES.flatMap((q) => [...pidsFromRecords(dir, q, 'qemu.pid'), ...processesOf(q, dir)])),
     switches: uniq([...pidsFromRecords(dir, VDE_SWITCH, 'sw.pid'), ...processesOf(VDE_SWITCH, dir)]),
   };
 }
@@ -93,7 +95,7 @@ async function waitGone(pids: number[], ms: number): Promise<number[]> {
 export async function reapClusterDir(dir: string): Promise<ReapReport> {
   const d = descriptorAt(dir);
   const { qemus, switches } = processesOfCluster(dir);
-  signal(qemus, QEMU, dir, 'SIGKILL');
+  for (const q of QEMU_BINARIES) signal(qemus, q, dir, 'SIGKILL');
   const survivors = await waitGone(qemus, 5000);
   signal(switches, VDE_SWITCH, dir, 'SIGTERM');
   const stubborn = await waitGone(switches, 2000);
@@ -118,7 +120,7 @@ export function strayClusterDirs(root: string): string[] {
     return id ? prefix + id : undefined;
   };
   const dirs = new Set<string>();
-  for (const program of [QEMU, VDE_SWITCH]) {
+  for (const program of [...QEMU_BINARIES, VDE_SWITCH]) {
     for (const pid of processesOf(program, root)) {
       for (const a of cmdlineOf(pid) ?? []) {
         const dir = dirOf(a);

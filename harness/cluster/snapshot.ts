@@ -108,11 +108,11 @@ export function snapshotCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.N3X_SNAPSHOT_DIR ?? join(cacheRoot(env), 'snapshots');
 }
 
-let qemuVersionCache: string | undefined;
-/** `qemu-system-x86_64 --version` first line (a migration stream only loads into the QEMU that wrote it). */
-export function qemuVersion(): string {
-  qemuVersionCache ??= execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim();
-  return qemuVersionCache;
+const qemuVersions = new Map<string, string>();
+/** `qemu-system-x86_64 --version` (or another binary's) first line (a migration stream only loads into the QEMU that wrote it). */
+export function qemuVersion(binary = 'qemu-system-x86_64'): string {
+  if (!qemuVersions.has(binary)) qemuVersions.set(binary, execFileSync(binary, ['--version'], { encoding: 'utf8' }).split('\n')[0].trim());
+  return qemuVersions.get(binary)!;
 }
 
 /** Human age of a timestamp: 42 s, 5 min, 3 h, 2 d. Pure. */

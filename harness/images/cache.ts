@@ -10,7 +10,8 @@ import { lock as lockFile } from 'proper-lockfile';
 import { ConfigError, InfraError } from '../errors.js';
 import { logger } from '../log.js';
 import { NotYet, retryUntil } from '../retry.js';
-import { debianRecipe, imageName, recipeHash, withPackages, type Recipe } from './recipe.js';
+import { archProfile, type Arch } from '../qemu/arch.js';
+import { debianRecipe, imageName, recipeHash, withArch, withPackages, type Recipe } from './recipe.js';
 
 const log = logger('images');
 
@@ -21,6 +22,8 @@ export interface ImageFiles {
   initrd: string;
   /** Identifies the image (recipe-hash, or 'custom'); snapshot keys and logs use it. */
   id: string;
+  /** The guest architecture the image was built for (unknown for a custom image). */
+  arch?: Arch;
 }
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -31,8 +34,8 @@ function imageDir(r: Recipe): string {
   return join(cacheRoot(), 'images', imageName(r));
 }
 
-function filesIn(dir: string, id: string): ImageFiles {
-  return { disk: join(dir, 'disk.qcow2'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), id };
+function filesIn(dir: string, id: string, arch?: Arch): ImageFiles {
+  return { disk: join(dir, 'disk.qcow2'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), id, ...(arch && arch !== 'x86_64' ? { arch } : {}) };
 }
 
 /** Checks user-supplied image paths before any VM starts. */
@@ -48,7 +51,7 @@ export function validateImage(img: Omit<ImageFiles, 'id'> & { id?: string }): Im
 /** Returns the cached image for the recipe, building it first when missing (with a lock against parallel builds). */
 export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: boolean } = {}): Promise<ImageFiles> {
   const dir = imageDir(r);
-  const files = filesIn(dir, imageName(r));
+  const files = filesIn(dir, imageName(r), r.arch);
   if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files;
   mkdirSync(join(cacheRoot(), 'images'), { recursive: true });
   const release = await acquireBuildLock(`${dir}.lock`);
@@ -67,9 +70,11 @@ async function buildInto(r: Recipe, dir: string): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   const t0 = Date.now();
   const extra = r.packages?.length ? ` + ${r.packages.join(' ')}` : '';
-  log.info(`building image ${r.name}${extra} (${recipeHash(r)}) — first time only, about 1–2 minutes`);
+  const arch = archProfile(r.arch);
+  const foreign = arch.arch !== 'x86_64';
+  log.info(`building image ${r.name}${foreign ? ` (${arch.arch})` : ''}${extra} (${recipeHash(r)}) — first time only, about ${foreign ? '15–30 minutes (package scripts run under qemu-user)' : '1–2 minutes'}`);
   // build.sh installs N3X_EXTRA_PACKAGES next to packages.txt: a derived image takes the same (root or rootless) path.
-  const env = { N3X_EXTRA_PACKAGES: (r.packages ?? []).join(' ') };
+  const env = { N3X_EXTRA_PACKAGES: (r.packages ?? []).join(' '), N3X_ARCH: arch.debian };
   const p = execa('bash', [join(r.dir, 'build.sh'), tmp], { all: true, reject: false, env });
   const tailLines: string[] = [];
   for await (const line of p.iterable({ from: 'all' })) {
@@ -85,7 +90,7 @@ async function buildInto(r: Recipe, dir: string): Promise<void> {
       hint: 'check network access to the Debian mirror and that mmdebstrap, e2fsprogs and qemu-utils are installed (ci/setup.sh installs them; as non-root it also checks user namespaces and /etc/subuid for mmdebstrap --mode=unshare)',
     });
   }
-  writeFileSync(join(tmp, 'recipe.json'), JSON.stringify({ recipe: r.name, hash: recipeHash(r), packages: r.packages ?? [], builtAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, null, 2));
+  writeFileSync(join(tmp, 'recipe.json'), JSON.stringify({ recipe: r.name, hash: recipeHash(r), arch: arch.arch, packages: r.packages ?? [], builtAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000 }, null, 2));
   writeFileSync(join(tmp, 'complete'), '');
   await execa('mv', [tmp, dir]);
   log.info(`image ${r.name} ready in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${dir}`);
@@ -133,6 +138,8 @@ export interface CachedImage {
   builtAt?: string;
   /** Extra packages of a derived image (empty for a base image). */
   packages: string[];
+  /** Guest architecture (x86_64 for images built before there were others). */
+  arch: Arch;
   current: boolean;
 }
 
@@ -140,7 +147,7 @@ export interface CachedImage {
 export function listImages(recipes: Recipe[] = [debianRecipe]): CachedImage[] {
   const root = join(cacheRoot(), 'images');
   if (!existsSync(root)) return [];
-  const current = (name: string, packages: string[]) => recipes.some((r) => imageName(withPackages(r, packages)) === name);
+  const current = (name: string, packages: string[], arch: Arch) => recipes.some((r) => imageName(withPackages(withArch(r, arch), packages)) === name);
   return readdirSync(root)
     .filter((n) => existsSync(join(root, n, 'complete')))
     .map((n) => {
@@ -148,14 +155,16 @@ export function listImages(recipes: Recipe[] = [debianRecipe]): CachedImage[] {
       const size = readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
       let builtAt: string | undefined;
       let packages: string[] = [];
+      let arch: Arch = 'x86_64';
       try {
         const meta = JSON.parse(readFileSync(join(dir, 'recipe.json'), 'utf8'));
         builtAt = meta.builtAt;
         packages = meta.packages ?? [];
+        arch = meta.arch ?? 'x86_64';
       } catch {
         /* older layout */
       }
-      return { name: n, dir, sizeMiB: Math.round(size / 2 ** 20), builtAt, packages, current: current(n, packages) };
+      return { name: n, dir, sizeMiB: Math.round(size / 2 ** 20), builtAt, packages, arch, current: current(n, packages, arch) };
     });
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { debianRecipe, imageName, recipeHash, validatePackages, withPackages } from './recipe.js';
+import { debianRecipe, imageName, recipeHash, validatePackages, withArch, withPackages } from './recipe.js';
 import { recipeHashOf } from '../../ci/recipe-hash.mjs';
 
 describe('derived image recipes (extra packages)', () => {
@@ -26,5 +26,18 @@ describe('derived image recipes (extra packages)', () => {
       expect(() => validatePackages([bad]), bad).toThrow(ConfigError);
     }
     expect(() => withPackages(debianRecipe, ['$(reboot)'])).toThrow(/not a Debian package name/);
+  });
+});
+
+describe('recipes per architecture', () => {
+  it('x86_64 is the base recipe; aarch64 has its own hash and cache name, also for a derived image', () => {
+    expect(withArch(debianRecipe, 'x86_64')).toBe(debianRecipe);
+    const arm = withArch(debianRecipe, 'aarch64');
+    expect(recipeHash(arm)).not.toBe(recipeHash(debianRecipe));
+    expect(imageName(arm)).toBe(`debian-aarch64-${recipeHash(arm)}`);
+    const armPkgs = withPackages(arm, ['keepalived']);
+    expect(imageName(armPkgs)).toBe(`debian-aarch64+pkgs-${recipeHash(armPkgs)}`);
+    expect(recipeHash(armPkgs)).not.toBe(recipeHash(withPackages(debianRecipe, ['keepalived'])));
+    expect(recipeHash(withArch(arm, 'x86_64'))).toBe(recipeHash(debianRecipe));
   });
 });

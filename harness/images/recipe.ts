@@ -7,12 +7,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
+import { archProfile, type Arch } from '../qemu/arch.js';
 
 export interface Recipe {
   name: string;
   dir: string;
   /** Extra Debian packages installed on top of the folder's packages.txt (a derived image); sorted, unique. */
   packages?: string[];
+  /** Guest architecture (default x86_64); build.sh gets its Debian name in N3X_ARCH. */
+  arch?: Arch;
 }
 
 /** The built-in Debian bookworm guest. */
@@ -38,6 +41,8 @@ export function recipeHash(r: Recipe, env: NodeJS.ProcessEnv = process.env): str
   }
   // Only derived images hash their packages: the base image's hash stays what ci/recipe-hash.mjs computes.
   if (r.packages?.length) h.update(`packages=${r.packages.join(',')}\n`);
+  // Likewise only a non-x86_64 image hashes its architecture.
+  if (r.arch && r.arch !== 'x86_64') h.update(`arch=${archProfile(r.arch).debian}\n`);
   return h.digest('hex').slice(0, 16);
 }
 
@@ -60,7 +65,22 @@ export function withPackages(base: Recipe, packages: string[] = []): Recipe {
   return list.length ? { ...base, packages: list } : base;
 }
 
-/** The cache entry name of a recipe: `<name>-<hash>` (a derived image is `<name>+pkgs-<hash>`). */
+/** The recipe of `base` for a guest architecture (`base` itself for x86_64). */
+export function withArch(base: Recipe, arch: Arch = 'x86_64'): Recipe {
+  if (arch === 'x86_64') {
+    if (!base.arch) return base;
+    const r = { ...base };
+    delete r.arch;
+    return r;
+  }
+  return { ...base, arch };
+}
+
+/**
+ * The cache entry name of a recipe: `<name>-<hash>` (a derived image is `<name>+pkgs-<hash>`; an aarch64 one
+ * `<name>-aarch64-<hash>` or `<name>-aarch64+pkgs-<hash>`).
+ */
 export function imageName(r: Recipe): string {
-  return `${r.name}${r.packages?.length ? '+pkgs' : ''}-${recipeHash(r)}`;
+  const arch = r.arch && r.arch !== 'x86_64' ? `-${r.arch}` : '';
+  return `${r.name}${arch}${r.packages?.length ? '+pkgs' : ''}-${recipeHash(r)}`;
 }

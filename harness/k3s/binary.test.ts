@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chooseMainJob } from '../cli/mainjob.js';
-import { isImagesTarball, k3sBinaryStatus, k3sScenarioGate, podsUnavailableReason } from './binary.js';
+import { isImagesTarball, k3sBinaryStatus, k3sScenarioGate, mixedArchK3sStatus, podsUnavailableReason } from './binary.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'n3x-k3sbin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,6 +29,37 @@ describe('k3sBinaryStatus: where k3s comes from, and the skip reason when it doe
     writeFileSync(join(v, 'k3s'), '#!/bin/sh\n', { mode: 0o755 });
     writeFileSync(join(v, 'k3s-airgap-images-amd64.tar.zst'), '');
     expect(k3sBinaryStatus({ N3X_CACHE_DIR: join(dir, 'cache') })).toMatchObject({ available: true, path: join(v, 'k3s'), airgapImages: join(v, 'k3s-airgap-images-amd64.tar.zst') });
+  });
+});
+
+describe('k3s per architecture', () => {
+  it('arm64 reads N3X_K3S_BINARY_ARM64 / N3X_K3S_AIRGAP_IMAGES_ARM64 and its own cache folder, never the amd64 one', () => {
+    const c = join(dir, 'cache-arch');
+    const amd = join(c, 'k3s', 'v1.31.4+k3s1');
+    mkdirSync(amd, { recursive: true });
+    writeFileSync(join(amd, 'k3s'), '#!/bin/sh\n', { mode: 0o755 });
+    const none = k3sBinaryStatus({ N3X_CACHE_DIR: c }, 'arm64');
+    expect(none.available).toBe(false);
+    expect(none.reason).toMatch(/no arm64 k3s binary: set N3X_K3S_BINARY_ARM64=.*fetch-k3s --arch arm64/);
+    const arm = join(c, 'k3s-arm64', 'v1.31.4+k3s1');
+    mkdirSync(arm, { recursive: true });
+    writeFileSync(join(arm, 'k3s'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(k3sBinaryStatus({ N3X_CACHE_DIR: c }, 'arm64')).toMatchObject({ available: true, path: join(arm, 'k3s') });
+    expect(k3sBinaryStatus({ N3X_CACHE_DIR: c })).toMatchObject({ available: true, path: join(amd, 'k3s') });
+    const f = join(dir, 'k3s-arm64');
+    writeFileSync(f, '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'arm-images.tar.zst'), '');
+    expect(k3sBinaryStatus({ N3X_K3S_BINARY_ARM64: f, N3X_K3S_AIRGAP_IMAGES_ARM64: join(dir, 'arm-images.tar.zst') }, 'arm64')).toMatchObject({ available: true, path: f, airgapImages: join(dir, 'arm-images.tar.zst') });
+    expect(k3sBinaryStatus({ N3X_K3S_BINARY_ARM64: f, N3X_CACHE_DIR: join(dir, 'empty') }).available).toBe(false); // amd64 ignores the arm64 var
+    expect(podsUnavailableReason({ available: true, path: f, reason: 'x' }, 'arm64')).toMatch(/N3X_K3S_AIRGAP_IMAGES_ARM64/);
+  });
+  it('a cluster with aarch64 agents runs only with both k3s builds and their images; else it skips naming the arm64 fix', () => {
+    const amd = { available: true, path: '/k3s', airgapImages: '/a.tar', reason: 'x' };
+    const armOk = { available: true, path: '/k3s-arm64', airgapImages: '/b.tar', reason: 'y' };
+    expect(mixedArchK3sStatus(amd, armOk)).toBe(amd);
+    const noArm = mixedArchK3sStatus(amd, { available: false, reason: 'no arm64 k3s binary: set N3X_K3S_BINARY_ARM64=…' });
+    expect(k3sScenarioGate(noArm, { pods: true }, {})).toEqual({ run: false, skip: 'no arm64 k3s binary: set N3X_K3S_BINARY_ARM64=…' });
+    expect(k3sScenarioGate(mixedArchK3sStatus(amd, { ...armOk, airgapImages: undefined }), { pods: true }, {})).toMatchObject({ skip: expect.stringMatching(/N3X_K3S_AIRGAP_IMAGES_ARM64/) });
   });
 });
 

@@ -15,6 +15,7 @@ import { alive as pidAlive } from '../images/cache.js';
 import { logger, type Logger } from '../log.js';
 import type { NetemSpec } from '../network/netem.js';
 import { buildQemuArgv, kernelAppend, type NicSpec } from '../qemu/argv.js';
+import { accelFor, archProfile, bootDeadline, type Arch } from '../qemu/arch.js';
 import { QmpClient, type QmpEvent } from '../qemu/qmp.js';
 import { NotYet, retryUntil, withDeadline } from '../retry.js';
 import { onExit } from '../util/cleanup.js';
@@ -46,6 +47,8 @@ export abstract class MachineProcess {
   protected exited?: Promise<void>;
   protected undoCleanup?: () => void;
   protected readonly accel: Accel;
+  /** Guest architecture (default x86_64). */
+  readonly arch: Arch;
   /** Host ports of the forwards, by guest port (set at first start). */
   readonly ports = new Map<number, number>();
   /** Wall-clock ms of the last boot (spawn to backdoor ready). */
@@ -66,7 +69,8 @@ export abstract class MachineProcess {
     this.stateDir = opts.stateDir;
     this.serial = new SerialLog(join(opts.stateDir, 'serial.log'));
     this.log = logger(opts.name);
-    this.accel = opts.accel ?? detectAccel().accel;
+    this.arch = opts.arch ?? 'x86_64';
+    this.accel = accelFor(this.arch, opts.accel ?? detectAccel().accel);
   }
 
   protected path(f: string): string {
@@ -84,7 +88,7 @@ export abstract class MachineProcess {
     const t0 = Date.now();
     await this.spawn([]);
     try {
-      const bootS = this.opts.bootTimeout ?? (this.accel === 'kvm' ? 60 : 120);
+      const bootS = bootDeadline(this.arch, this.accel, this.opts.bootTimeout);
       await withDeadline(() => this.shell!.waitReady(), {
         timeoutMs: bootS * 1000,
         what: 'the backdoor to answer after boot',
@@ -92,7 +96,7 @@ export abstract class MachineProcess {
         context: () => this.context({ hint: 'check the serial log for a stuck unit; raise bootTimeout (seconds) for slow hosts' }),
       });
       this.lastBootMs = Date.now() - t0;
-      this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.accel})`);
+      this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.arch === 'x86_64' ? '' : `${this.arch}, `}${this.accel})`);
       // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
       if (this.ports.size) await this.succeed('ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up');
       await this.opts.afterBoot?.(this as unknown as Machine);
@@ -175,12 +179,13 @@ export abstract class MachineProcess {
     const argv = [
       ...buildQemuArgv({
         name: this.name,
+        arch: this.arch,
         accel: this.accel,
         memoryMiB: this.opts.memoryMiB ?? 1024,
         cpus: this.opts.cpus ?? 1,
         kernel: this.opts.image.kernel,
         initrd: this.opts.image.initrd,
-        append: kernelAppend(this.name, this.opts.kernelArgs),
+        append: kernelAppend(this.name, this.opts.kernelArgs, this.arch),
         disks: [
           { path: this.path('root.qcow2'), serial: 'root' },
           ...(this.opts.disks ?? []).map((_, i) => ({ path: this.path(`data${i}.qcow2`), serial: `data${i}` })),
@@ -207,7 +212,7 @@ export abstract class MachineProcess {
     this.netems.clear();
     // Own process group and no pipes: a kept cluster's QEMU outlives this process (see detach()); our exit
     // handler, not the terminal's Ctrl-C, decides when QEMU stops.
-    const proc = execa('qemu-system-x86_64', argv, { stdin: 'ignore', stdout: 'ignore', stderr: { file: this.path('qemu.stderr') }, reject: false, cleanup: false, detached: true });
+    const proc = execa(archProfile(this.arch).binary, argv, { stdin: 'ignore', stdout: 'ignore', stderr: { file: this.path('qemu.stderr') }, reject: false, cleanup: false, detached: true });
     this.proc = proc;
     this.pid = proc.pid;
     this.watchExit(proc.then((r) => r.exitCode ?? r.signal ?? '?'));
@@ -256,7 +261,7 @@ export abstract class MachineProcess {
    */
   async attach(): Promise<void> {
     const pid = Number(existsSync(this.path('qemu.pid')) ? readFileSync(this.path('qemu.pid'), 'utf8').trim() : 0);
-    if (!isProcessOf(pid, 'qemu-system-x86_64', this.stateDir)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x stop --all` removes what is left of it' }));
+    if (!isProcessOf(pid, archProfile(this.arch).binary, this.stateDir)) throw new InfraError('no running QEMU to attach to', this.context({ hint: 'the cluster is gone; `npx n3x stop --all` removes what is left of it' }));
     this.dead = new AbortController();
     this.expectExit = false;
     this.pid = pid;
@@ -363,7 +368,7 @@ export abstract class MachineProcess {
     return this.shell?.interrupt() ?? false;
   }
 
-  /** Connects to the live serial console (ttyS0) socket. */
+  /** Connects to the live serial console (ttyS0; ttyAMA0 on aarch64) socket. */
   openSerial(): Promise<Socket> {
     return connectUnix(this.path('serial.sock'), 5000, this.dead.signal);
   }

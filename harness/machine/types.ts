@@ -2,6 +2,7 @@
 import type { Accel } from '../accel.js';
 import type { ImageFiles } from '../images/cache.js';
 import type { NicSpec } from '../qemu/argv.js';
+import type { Arch } from '../qemu/arch.js';
 import type { Machine } from './machine.js';
 
 export interface MachineOptions {
@@ -22,8 +23,10 @@ export interface MachineOptions {
   /** Read-only raw disks shared between machines (image layers), after the data disks. */
   layers?: { path: string; serial: string }[];
   kernelArgs?: string[];
+  /** Guest architecture (default x86_64); a foreign one always runs under TCG. The image must match it. */
+  arch?: Arch;
   accel?: Accel;
-  /** Deadline in seconds for a boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
+  /** Deadline in seconds for a boot to reach the backdoor (default 120 under TCG, 60 under KVM; times the emulation factor for a foreign arch). */
   bootTimeout?: number;
   /** Default deadline in seconds for one command (default 300). */
   commandTimeout?: number;

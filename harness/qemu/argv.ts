@@ -1,5 +1,6 @@
 /** Pure QEMU command-line builder (unit-tested): one VM with a root disk, backdoor console, serial log, QMP, NICs. */
 import type { Accel } from '../accel.js';
+import { archProfile, cpuModel, machineType, type Arch } from './arch.js';
 
 export type NicBackend =
   | { type: 'tap'; ifname: string }
@@ -25,6 +26,8 @@ export interface DiskSpec {
 
 export interface QemuSpec {
   name: string;
+  /** Guest architecture (default x86_64): machine type and CPU model, see arch.ts. */
+  arch?: Arch;
   accel: Accel;
   memoryMiB: number;
   cpus: number;
@@ -60,8 +63,8 @@ export function buildQemuArgv(s: QemuSpec): string[] {
   const a: string[] = [
     '-name', `${s.name},process=n3x-${s.name}`,
     '-nodefaults', '-no-user-config', '-display', 'none', '-vga', 'none',
-    '-machine', `q35,accel=${s.accel}`,
-    '-cpu', s.accel === 'kvm' ? 'host' : 'max',
+    '-machine', machineType(s.arch ?? 'x86_64', s.accel),
+    '-cpu', cpuModel(s.arch ?? 'x86_64', s.accel),
     '-smp', String(s.cpus),
     '-m', String(s.memoryMiB),
     '-no-reboot',
@@ -113,10 +116,11 @@ function netdev(n: NicSpec): string {
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-/** Kernel command line for the n3x guest contract. */
-export function kernelAppend(hostname: string, extra: string[] = []): string {
+/** Kernel command line for the n3x guest contract (serial console and clock options per architecture). */
+export function kernelAppend(hostname: string, extra: string[] = [], arch: Arch = 'x86_64'): string {
+  const a = archProfile(arch);
   return [
-    'console=ttyS0,115200', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'biosdevname=0', 'panic=-1',
-    'tsc=reliable', 'no_timer_check', `systemd.hostname=${hostname}`, ...extra,
+    `console=${a.serialConsole},115200`, 'root=/dev/vda', 'rw', 'net.ifnames=0', 'biosdevname=0', 'panic=-1',
+    ...a.kernelArgs, `systemd.hostname=${hostname}`, ...extra,
   ].join(' ');
 }

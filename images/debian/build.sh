@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the n3x Debian guest: mmdebstrap rootfs -> ext4 -> qcow2, plus the kernel and a small initramfs.
-# usage: [N3X_EXTRA_PACKAGES='pkg …'] build.sh OUTDIR   (writes OUTDIR/{disk.qcow2,vmlinuz,initrd.img}). As root: mmdebstrap --mode=root;
+# usage: [N3X_ARCH=amd64|arm64] [N3X_EXTRA_PACKAGES='pkg …'] build.sh OUTDIR   (writes OUTDIR/{disk.qcow2,vmlinuz,initrd.img}). As root: mmdebstrap --mode=root;
 # otherwise --mode=unshare (needs newuidmap and a /etc/subuid range) with the steps that read the rootfs run
 # in the same user namespace (mmdebstrap --unshare-helper), so file owners in the image are right either way.
 set -euo pipefail
@@ -8,6 +8,14 @@ PATH=$PATH:/usr/sbin:/sbin  # mke2fs, for users whose PATH lacks the sbin direct
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 suite=${N3X_DEBIAN_SUITE:-bookworm}
+# Debian architecture of the guest. arm64 on an x86_64 host runs the package scripts under qemu-user-static
+# through binfmt_misc (qemu-aarch64 enabled; ci/setup.sh sets it up).
+arch=${N3X_ARCH:-amd64}
+case $arch in amd64|arm64) ;; *) echo "build.sh: N3X_ARCH=$arch: use amd64 or arm64" >&2; exit 1;; esac
+if [ "$arch" != "$(dpkg --print-architecture 2>/dev/null || echo amd64)" ] && [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+  echo "build.sh: building $arch needs binfmt_misc with qemu-aarch64 enabled: install qemu-user-static and binfmt-support (ci/setup.sh does), then mount binfmt_misc" >&2
+  exit 1
+fi
 mirror=${N3X_DEBIAN_MIRROR:-}
 keyring=${N3X_DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 if [ ! -r "$keyring" ]; then
@@ -21,12 +29,23 @@ trap 'if [ -d "$work/rootfs" ]; then inns find "$work/rootfs" -mindepth 1 -delet
 # In unshare mode the namespace's root is a subordinate uid: it may enter $work and write the files made for it.
 chmod 0711 "$work"
 pkgs=$(grep -v '^#' "$here/packages.txt" | grep -v '^$' | paste -sd, -)
+# The kernel is the one package that differs per architecture.
+pkgs="$pkgs,linux-image-$arch"
 # A derived image (NodeSpec.packages): extra package names, space-separated (validated by harness/images/recipe.ts).
 for p in ${N3X_EXTRA_PACKAGES:-}; do pkgs="$pkgs,$p"; done
-echo "step: rootfs ($suite, $(echo "$pkgs" | tr ',' '\n' | wc -l) packages, mode $mode)"
-mmdebstrap --variant=minbase --mode="$mode" --format=directory --keyring="$keyring" \
+# Debian's own initramfs is never used (mkinitrd.sh builds ours). For a foreign architecture its generation runs
+# under qemu-user, one emulated process per module (~40 min on 2 cores): update-initramfs is a no-op while the
+# packages install, and the real one is put back afterwards.
+hooks=()
+if [ "$arch" != amd64 ]; then
+  hooks=(--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && printf "#!/bin/sh\nexit 0\n" > "$1/usr/sbin/update-initramfs" && chmod 0755 "$1/usr/sbin/update-initramfs"'
+         --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs')
+fi
+echo "step: rootfs ($suite $arch, $(echo "$pkgs" | tr ',' '\n' | wc -l) packages, mode $mode)"
+mmdebstrap --variant=minbase --mode="$mode" --architectures="$arch" --format=directory --keyring="$keyring" \
   --include="$pkgs" \
   --dpkgopt='path-exclude=/usr/share/{doc,man,locale,info}/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+  "${hooks[@]}" \
   --customize-hook="sync-in '$here/overlay' /" \
   --customize-hook="copy-in '$here/customize.sh' /tmp" \
   --customize-hook='sh "$1/tmp/customize.sh" "$1" && rm "$1/tmp/customize.sh"' \

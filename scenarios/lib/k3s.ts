@@ -7,6 +7,7 @@ import { beforeAll, describe, it } from 'vitest';
 import { K3S_API_PORT, type K3sRole } from '../../harness/k3s/config.js';
 import { K3sCluster } from '../../harness/k3s/cluster.js';
 import { k3sBinaryStatus, k3sScenarioGate, type K3sBinaryStatus } from '../../harness/k3s/binary.js';
+export { mixedArchK3sStatus } from '../../harness/k3s/binary.js';
 import { k3sLayer, K3S_LAYER_SERIAL } from '../../harness/k3s/layer.js';
 import { InfraError } from '../../harness/errors.js';
 import { useCluster, type ClusterHandle } from '../../harness/testing/vitest.js';
@@ -14,12 +15,15 @@ import type { NodeSpec, SnapshotSpec } from '../../harness/cluster/cluster.js';
 import type { ProfileName } from '../../profiles/index.js';
 
 export const k3s = k3sBinaryStatus();
+/** The arm64 k3s for aarch64 (Jetson) agents: N3X_K3S_BINARY_ARM64 / N3X_K3S_AIRGAP_IMAGES_ARM64 or the k3s-arm64 cache. */
+export const k3sArm64 = k3sBinaryStatus(process.env, 'arm64');
+
 /** Root disk of a k3s node: k3s unpacks itself and the airgap images (several GiB) onto it. Sparse. */
 export const K3S_ROOT_DISK_GIB = 16;
 
 /** describe() for a k3s scenario: runs it when k3s (and, with pods, its airgap images) is there; else skips with the fix, or fails under N3X_REQUIRE_K3S=1. */
-export function describeK3s(name: string, body: () => void, o: { pods?: boolean } = {}): void {
-  const gate = k3sScenarioGate(k3s, { pods: o.pods ?? true });
+export function describeK3s(name: string, body: () => void, o: { pods?: boolean; status?: K3sBinaryStatus } = {}): void {
+  const gate = k3sScenarioGate(o.status ?? k3s, { pods: o.pods ?? true });
   if (gate.run) {
     describe.sequential(name, body);
     return;
@@ -51,6 +55,8 @@ export interface UseK3sOptions {
   serverMemoryMiB?: number;
   agentMemoryMiB?: number;
   snapshot?: string | SnapshotSpec;
+  /** Emulated aarch64 agents (jetson-1 …) after the x86_64 nodes, each with the arm64 k3s layer (default 0). */
+  aarch64Agents?: number;
 }
 
 /** Boots the nodes (first server n100-1 with the API forward) on the profile and forms k3s in beforeAll. */
@@ -59,13 +65,16 @@ export function useK3s(profile: ProfileName, o: UseK3sOptions = {}): K3sHandle {
   const bin = o.binary ?? k3s;
   const h = useCluster(async () => ({
     profile,
-    nodes: roles.map((role, i): NodeSpec => ({
-      name: `n100-${i + 1}`,
-      role,
-      memoryMiB: role === 'server' ? (o.serverMemoryMiB ?? 2048) : (o.agentMemoryMiB ?? 1536),
-      cpus: role === 'server' ? 2 : 1,
-      ...(i === 0 ? { forwards: [{ guestPort: K3S_API_PORT }] } : {}),
-    })),
+    nodes: [
+      ...roles.map((role, i): NodeSpec => ({
+        name: `n100-${i + 1}`,
+        role,
+        memoryMiB: role === 'server' ? (o.serverMemoryMiB ?? 2048) : (o.agentMemoryMiB ?? 1536),
+        cpus: role === 'server' ? 2 : 1,
+        ...(i === 0 ? { forwards: [{ guestPort: K3S_API_PORT }] } : {}),
+      })),
+      ...(await jetsonAgents(o.aarch64Agents ?? 0, o.agentMemoryMiB ?? 1536)),
+    ],
     rootDiskGiB: K3S_ROOT_DISK_GIB,
     layers: [{ path: await k3sLayer(bin), serial: K3S_LAYER_SERIAL }],
     units: ['k3s.service', 'n3x-k3s-route.service', 'opt-n3x-k3s.mount'],
@@ -73,7 +82,7 @@ export function useK3s(profile: ProfileName, o: UseK3sOptions = {}): K3sHandle {
   }));
   let kc: K3sCluster | undefined;
   beforeAll(async () => {
-    kc = new K3sCluster(h.cluster, roles);
+    kc = new K3sCluster(h.cluster, [...roles, ...Array.from({ length: o.aarch64Agents ?? 0 }, (): K3sRole => 'agent')]);
     await kc.start({ timeoutS: 900 });
   });
   return {
@@ -86,4 +95,11 @@ export function useK3s(profile: ProfileName, o: UseK3sOptions = {}): K3sHandle {
       return kc;
     },
   };
+}
+
+/** aarch64 agent nodes jetson-1 … jetson-n, each with the arm64 k3s layer in place of the cluster's amd64 one. */
+async function jetsonAgents(n: number, memoryMiB: number): Promise<NodeSpec[]> {
+  if (!n) return [];
+  const layer = [{ path: await k3sLayer(k3sArm64), serial: K3S_LAYER_SERIAL }];
+  return Array.from({ length: n }, (_, i): NodeSpec => ({ name: `jetson-${i + 1}`, arch: 'aarch64', role: 'agent', memoryMiB, cpus: 1, layers: layer }));
 }

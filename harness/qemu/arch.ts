@@ -1,0 +1,116 @@
+/**
+ * Guest architectures: what differs between an x86_64 and an aarch64 machine on the QEMU command line and in
+ * the image (binary, machine type, CPU model, serial console, Debian architecture), and how much slower a guest
+ * runs when the host has to emulate its instruction set. Pure; unit-tested.
+ */
+import type { Accel } from '../accel.js';
+import { ConfigError } from '../errors.js';
+
+export type Arch = 'x86_64' | 'aarch64';
+export const ARCHES: readonly Arch[] = ['x86_64', 'aarch64'];
+
+export interface ArchProfile {
+  arch: Arch;
+  /** QEMU system emulator for this guest. */
+  binary: string;
+  /** Debian's name for the architecture (mmdebstrap --architectures, linux-image-<debian>). */
+  debian: 'amd64' | 'arm64';
+  /** Kernel console device of the first serial port (the 8250 UART on q35, the PL011 on virt). */
+  serialConsole: string;
+  /** Architecture-specific kernel arguments besides the console. */
+  kernelArgs: string[];
+  /** UEFI firmware for booting a disk without a kernel (Debian's ovmf / qemu-efi-aarch64). */
+  firmware: string;
+}
+
+const PROFILES: Record<Arch, ArchProfile> = {
+  x86_64: {
+    arch: 'x86_64',
+    binary: 'qemu-system-x86_64',
+    debian: 'amd64',
+    serialConsole: 'ttyS0',
+    kernelArgs: ['tsc=reliable', 'no_timer_check'],
+    firmware: '/usr/share/OVMF/OVMF_CODE.fd',
+  },
+  aarch64: {
+    arch: 'aarch64',
+    binary: 'qemu-system-aarch64',
+    debian: 'arm64',
+    serialConsole: 'ttyAMA0',
+    kernelArgs: [],
+    firmware: '/usr/share/AAVMF/AAVMF_CODE.fd',
+  },
+};
+
+/** The profile of a guest architecture. */
+export function archProfile(arch: Arch = 'x86_64'): ArchProfile {
+  return PROFILES[arch];
+}
+
+/** Every QEMU binary a machine may run (the reaper and `n3x stop` look for all of them). */
+export const QEMU_BINARIES: readonly string[] = ARCHES.map((a) => PROFILES[a].binary);
+
+/** Accepts the harness names and the common aliases (amd64, x64, arm64); throws a ConfigError otherwise. */
+export function parseArch(value: unknown, field = 'arch'): Arch {
+  switch (value) {
+    case undefined:
+    case 'x86_64':
+    case 'amd64':
+    case 'x64':
+      return 'x86_64';
+    case 'aarch64':
+    case 'arm64':
+      return 'aarch64';
+    default:
+      throw new ConfigError(field, `unknown architecture '${String(value)}'`, "use 'x86_64' or 'aarch64'");
+  }
+}
+
+/** The host's architecture in harness terms (Node's process.arch), or undefined for one QEMU cannot run here. */
+export function hostArch(nodeArch: string = process.arch): Arch | undefined {
+  return nodeArch === 'x64' ? 'x86_64' : nodeArch === 'arm64' ? 'aarch64' : undefined;
+}
+
+/** True when the host must translate the guest's instructions (another architecture than the host's). */
+export function isForeign(arch: Arch, host: Arch | undefined = hostArch()): boolean {
+  return arch !== host;
+}
+
+/** The accelerator a guest gets: KVM only for the host's own architecture, TCG for a foreign one. */
+export function accelFor(arch: Arch, hostAccel: Accel, host: Arch | undefined = hostArch()): Accel {
+  return isForeign(arch, host) ? 'tcg' : hostAccel;
+}
+
+/** `-machine` value. */
+export function machineType(arch: Arch, accel: Accel): string {
+  return arch === 'aarch64' ? `virt,accel=${accel}` : `q35,accel=${accel}`;
+}
+
+/**
+ * `-cpu` value. Under TCG an aarch64 guest gets `max` with the cheap implementation-defined pointer
+ * authentication (the architected QARMA algorithm is computed in software on every pointer signature and
+ * makes a boot several times slower); see ARM_CPU_CHOICE for the measurement.
+ */
+export function cpuModel(arch: Arch, accel: Accel): string {
+  if (accel === 'kvm') return 'host';
+  return arch === 'aarch64' ? ARM_CPU_CHOICE : 'max';
+}
+
+/** The TCG CPU model for aarch64 guests, picked by measurement (see EMULATION_FACTOR). */
+export const ARM_CPU_CHOICE = 'max,pauth-impdef=on';
+
+/**
+ * How much longer an emulated (foreign-architecture, TCG) guest takes than a host-architecture guest under the
+ * same accelerator, as measured on the reference host (2 shared cores, QEMU 7.2, Debian bookworm image, spawn to
+ * backdoor ready, median of 3): see bench/run.ts `--arch` to measure it again on another host.
+ */
+export const EMULATION_FACTOR = 2;
+
+/**
+ * Boot deadline in seconds for a machine: the given one (meant for a host-architecture guest) or the
+ * accelerator's default, times EMULATION_FACTOR when the guest's instructions are translated.
+ */
+export function bootDeadline(arch: Arch, accel: Accel, given?: number, host: Arch | undefined = hostArch()): number {
+  const base = given ?? (accel === 'kvm' ? 60 : 120);
+  return isForeign(arch, host) ? Math.ceil(base * EMULATION_FACTOR) : base;
+}
