@@ -5,9 +5,10 @@
  */
 import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listSnapshots, startCluster, type Cluster, type Machine } from '../harness/index.js';
+import { backingOf } from '../harness/images/disks.js';
 import { ETCD_FORMED, etcdctl, getLocal, leader, put } from './lib/etcd.js';
 import { allPairs } from './lib/net.js';
 
@@ -57,6 +58,12 @@ describe.sequential('snapshots: a formed etcd cluster on vlans', () => {
     await put(b.machines[0], 'phase', 'before', 10);
     const l0 = await leader(b, b.machines);
     await b.snapshot('mid');
+    const midDir = join(b.stateDir, 'snapshots', 'mid');
+    const disks = b.machines.flatMap((m) => m.diskFiles().map((f) => join(midDir, m.name, basename(f))));
+    // b was restored from the cache (its disks are overlays on the cached snapshot's): mid's copies stand alone.
+    for (const f of disks) expect(await backingOf(f)).not.toMatch(/snapshots/);
+    const unchanged = () => disks.map((f) => `${f} ${statSync(f).size} ${statSync(f).mtimeMs}`);
+    const before = unchanged();
     await put(b.machines[0], 'phase', 'after', 10);
     await b.machines[1].succeed('touch /root/after-snapshot');
     for (const round of [1, 2]) {
@@ -69,6 +76,7 @@ describe.sequential('snapshots: a formed etcd cluster on vlans', () => {
       expect(l.status.raftTerm).toBeGreaterThanOrEqual(l0.status.raftTerm);
       await b.machines[1].succeed('touch /root/after-snapshot');
     }
+    expect(unchanged()).toEqual(before); // restores write to overlays, never to the snapshot's disks
   });
 
   it('a corrupt in-run snapshot is refused with a clear error', async () => {
