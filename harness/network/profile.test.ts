@@ -40,8 +40,8 @@ describe('profiles', () => {
     expect(s).toContain('addr add 192.168.100.3/24 dev bond0.100');
     expect(s.indexOf('master bond0')).toBeLessThan(s.indexOf('link set bond0 up'));
     // One ip process for every change (each exec costs tens of ms under TCG), stopping at the first error.
-    expect(s.split('\n').filter((l) => /^ip\b/.test(l))).toEqual(["ip -batch - <<'N3X_IP'"]);
-    expect(s).toMatch(/<<'N3X_IP'\n(?:(?:link|addr) [^\n]+\n)+N3X_IP\n/);
+    expect(s.split('\n').filter((l) => /^ip\b/.test(l))).toEqual(["ip -batch - <<'IPCMDS'"]);
+    expect(s).toMatch(/<<'IPCMDS'\n(?:(?:link|addr) [^\n]+\n)+IPCMDS\n/);
   });
   it('writes /etc/hosts with every node on the cluster network, IPv4 and IPv6 (as nixosTest)', () => {
     const s = guestNetworkScript(getProfile('vlans'), nodes[0], nodes);

@@ -113,7 +113,7 @@ export function guestNetworkScript(p: NetworkProfile, node: HostEntry, all: Host
     ip.push(`addr add ${addressOf(p, node.index, net)}/24 dev ${dev}`);
     ip.push(`addr add ${address6Of(p, node.index, net)}/64 dev ${dev} nodad`); // the family follows the address
   }
-  lines.push(`ip -batch - <<'N3X_IP'`, ...ip, 'N3X_IP');
+  lines.push(`ip -batch - <<'IPCMDS'`, ...ip, 'IPCMDS');
   const hosts = all.flatMap((h) => [`${addressOf(p, h.index)} ${h.name}`, `${address6Of(p, h.index)} ${h.name}`]).join('\\n');
   lines.push(`printf '127.0.0.1 localhost\\n::1 localhost ip6-localhost\\n${hosts}\\n' > /etc/hosts`);
   return lines.join('\n');
