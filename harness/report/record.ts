@@ -109,7 +109,8 @@ export function trackCluster(c: Cluster): void {
 
 /** A machine booted: spawned at `t0` (epoch ms), backdoor ready after lastBootMs, set up now. */
 export function recordBoot(m: RecordedMachine, t0: number): void {
-  emit({ ...base(clusterOf.get(m)), kind: 'boot', machine: m.name, spawnAt: t0, readyMs: m.lastBootMs, doneMs: Date.now() - t0, phases: m.bootPhases?.phases });
+  const p = m.bootPhases?.spawnAt === t0 ? m.bootPhases : undefined; // this boot's phases add up to its doneMs
+  emit({ ...base(clusterOf.get(m)), kind: 'boot', machine: m.name, spawnAt: t0, readyMs: m.lastBootMs, doneMs: p?.doneMs ?? Date.now() - t0, phases: p?.phases });
 }
 
 /** Every machine of a cluster came back from a snapshot. */
