@@ -31,6 +31,9 @@ const results: Record<string, unknown> = {
 /** Cold and restored clusters are timed the same number of times, to the same end point (etcd healthy everywhere). */
 const RUNS = Number(process.env.N3X_BENCH_RUNS ?? 3);
 
+/** Each machine's boot phases (host clock, ms): firmware, kernel, initramfs, systemd, setup. */
+const phasesOf = (c: Cluster) => Object.fromEntries(c.machines.map((m) => [m.name, m.bootPhases?.phases]));
+
 async function timeIt<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
   const r = await fn();
@@ -67,7 +70,7 @@ results.imageCacheHitMs = hitMs;
       await m.succeed('true');
       rtFine.push(performance.now() - t0);
     }
-    results.singleVm = { bootToReadyMs: bootMs, succeedTrue: { n: 200, medianMs: quantile(rtFine, 0.5), p95Ms: quantile(rtFine, 0.95) } };
+    results.singleVm = { bootToReadyMs: bootMs, bootPhases: m.bootPhases?.phases, succeedTrue: { n: 200, medianMs: quantile(rtFine, 0.5), p95Ms: quantile(rtFine, 0.95) } };
     // 100 MiB both ways, through the 9p shared directory and through the console (MB/s).
     results.fileTransfer100MiB = await measureTransfer(m, 100);
   } finally {
@@ -81,7 +84,7 @@ if (!args.has('--no-arch')) results.perArch = await measureArches(archesFromArgs
 // Three nodes on the vlans profile: cold boot to all ready (network configured).
 {
   const [c, ms] = await timeIt(() => startCluster({ profile: 'vlans', nodes: 3 }));
-  results.threeNodeVlans = { coldBootToAllReadyMs: ms, perMachineMs: Object.fromEntries(c.machines.map((m) => [m.name, m.lastBootMs])) };
+  results.threeNodeVlans = { coldBootToAllReadyMs: ms, perMachineMs: Object.fromEntries(c.machines.map((m) => [m.name, m.lastBootMs])), bootPhases: phasesOf(c) };
   await c.stop();
 }
 
@@ -94,12 +97,14 @@ if (!args.has('--no-arch')) results.perArch = await measureArches(archesFromArgs
     const opts = { profile: 'vlans', nodes: 3, snapshot: ETCD_FORMED } as const;
     const healthy = (c: Cluster) => Promise.all(c.machines.map((m) => waitHealthy(m)));
     const colds: number[] = [];
+    const coldPhases: ReturnType<typeof phasesOf>[] = [];
     for (let i = 0; i < RUNS; i++) {
       const tCold = performance.now();
       const cold = await startCluster({ ...opts, snapshot: undefined });
       await ETCD_FORMED.setup!(cold);
       await healthy(cold);
       colds.push(Math.round(performance.now() - tCold));
+      coldPhases.push(phasesOf(cold));
       await cold.stop();
     }
     // Build the cached snapshot (boot + form + save), then restore it RUNS times, each until etcd is healthy.
@@ -125,6 +130,7 @@ if (!args.has('--no-arch')) results.perArch = await measureArches(archesFromArgs
       runs: RUNS,
       coldBootAndFormMs: colds,
       coldMedianMs: coldMs,
+      coldBootPhases: coldPhases,
       restoreMs: restores,
       restoreMedianMs: restoreMs,
       restoreInnerMs: inner,

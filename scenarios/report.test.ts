@@ -50,6 +50,9 @@ describe.sequential('run report', () => {
     for (const m of cluster.machines) {
       expect(m.boots[0].serial?.phases.map((p) => p.name)).toEqual(['kernel', 'initramfs', 'systemd', 'backdoor']);
       expect(m.boots[0].readyMs).toBeGreaterThan(0);
+      // Host-clock phases, consecutive, adding up to the whole boot (network set-up included).
+      expect(m.boots[0].phases?.map((p) => p.name)).toEqual(['firmware', 'kernel', 'initramfs', 'systemd', 'setup']);
+      expect(m.boots[0].phases!.reduce((a, p) => a + p.ms, 0)).toBe(m.boots[0].doneMs);
       expect(existsSync(join(work, 'artifacts', 'report', m.serial!.file!))).toBe(true);
     }
     const seq = cluster.machines[1].commands.find((c) => c.command.text === 'seq 1 30000');

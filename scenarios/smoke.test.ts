@@ -21,6 +21,14 @@ describe.sequential('smoke: Machine API on one Debian guest', () => {
     rmSync(host, { recursive: true, force: true });
   });
 
+  it('the boot is broken down into phases from host-stamped serial lines', () => {
+    const p = m.bootPhases!;
+    expect(p.phases.map((x) => x.name)).toEqual(['firmware', 'kernel', 'initramfs', 'systemd', 'setup']);
+    expect(p.phases.reduce((a, x) => a + x.ms, 0)).toBe(p.doneMs);
+    expect(p.readyMs).toBe(m.lastBootMs);
+    expect([p.kernelMs!, p.initramfsMs!, p.systemdMs!, p.readyMs]).toEqual([p.kernelMs!, p.initramfsMs!, p.systemdMs!, p.readyMs].sort((a, b) => a - b));
+  });
+
   it('succeed returns stdout, fail expects non-zero, execute returns both', async () => {
     expect(await m.succeed('echo hello', 'hostname')).toBe('hello\nsmoke\n');
     expect(await m.fail('false', 'exit 7')).toBe('');

@@ -5,9 +5,10 @@
  */
 import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listSnapshots, startCluster, type Cluster, type Machine } from '../harness/index.js';
+import { backingOf } from '../harness/images/disks.js';
 import { ETCD_FORMED, etcdctl, getLocal, leader, put } from './lib/etcd.js';
 import { allPairs } from './lib/net.js';
 
@@ -56,7 +57,15 @@ describe.sequential('snapshots: a formed etcd cluster on vlans', () => {
   it('in place: snapshot, change, restore — twice in a row — brings back exactly the saved state', async () => {
     await put(b.machines[0], 'phase', 'before', 10);
     const l0 = await leader(b, b.machines);
+    // 36 MiB more on n100-1's disk: its restores lay a qcow2 overlay on the snapshot's copy (the others copy theirs).
+    await b.machines[0].succeed('head -c 36M /dev/urandom > /root/ballast && sync');
     await b.snapshot('mid');
+    const midDir = join(b.stateDir, 'snapshots', 'mid');
+    const disks = b.machines.flatMap((m) => m.diskFiles().map((f) => join(midDir, m.name, basename(f))));
+    // b was restored from the cache (its disks are overlays on the cached snapshot's): mid's copies stand alone.
+    for (const f of disks) expect(await backingOf(f)).not.toMatch(/snapshots/);
+    const unchanged = () => disks.map((f) => `${f} ${statSync(f).size} ${statSync(f).mtimeMs}`);
+    const before = unchanged();
     await put(b.machines[0], 'phase', 'after', 10);
     await b.machines[1].succeed('touch /root/after-snapshot');
     for (const round of [1, 2]) {
@@ -69,6 +78,11 @@ describe.sequential('snapshots: a formed etcd cluster on vlans', () => {
       expect(l.status.raftTerm).toBeGreaterThanOrEqual(l0.status.raftTerm);
       await b.machines[1].succeed('touch /root/after-snapshot');
     }
+    expect(unchanged()).toEqual(before); // restores write to overlays, never to the snapshot's disks
+    expect(await backingOf(join(b.stateDir, b.machines[0].name, 'root.qcow2'))).toBe(join(midDir, b.machines[0].name, 'root.qcow2'));
+    // A snapshot of a restored cluster does not lean on the snapshot it came from.
+    await b.snapshot('mid2');
+    for (const m of b.machines) expect(await backingOf(join(b.stateDir, 'snapshots', 'mid2', m.name, 'root.qcow2'))).not.toMatch(/snapshots/);
   });
 
   it('a corrupt in-run snapshot is refused with a clear error', async () => {

@@ -4,10 +4,11 @@
  */
 import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { detectAccel } from '../accel.js';
 import { ConfigError, InfraError, N3xError } from '../errors.js';
 import type { ImageFiles } from '../images/cache.js';
+import { backingOf, createOverlay, rebaseDisk } from '../images/disks.js';
 import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
 import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
@@ -26,6 +27,8 @@ import { hostArch, isForeign, parseArch, type Arch } from '../qemu/arch.js';
 import { age, checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
 
 const log = logger('cluster');
+/** A restore copies a snapshot's disk up to this size and lays a qcow2 overlay on a larger one. */
+export const COPY_DISK_MAX_BYTES = 32 * 2 ** 20;
 
 /** One node: its name and, like the `nodes.<name>` of nixosTest, its own configuration (files, unit files, …). */
 export interface NodeSpec extends NodeConfig {
@@ -306,11 +309,15 @@ export class Cluster {
             privateDir(join(tmp, m.name));
             const state = join(m.name, 'state');
             await m.saveState(join(tmp, state));
-            const disks = m.diskFiles().map((f) => {
+            const disks = await Promise.all(m.diskFiles().map(async (f, i) => {
               const rel = join(m.name, basename(f));
               copyFileSync(f, join(tmp, rel));
+              // After a restore the disk is an overlay on another snapshot's disk: make the copy stand on its
+              // own (over the image, or on nothing for data disks), so that snapshot can go without this one.
+              const own = i === 0 ? this.images[m.name].disk : undefined;
+              if ((await backingOf(join(tmp, rel))) !== own) await rebaseDisk(join(tmp, rel), own);
               return { file: rel, size: statSync(join(tmp, rel)).size };
-            });
+            }));
             return { name: m.name, state: { file: state, size: statSync(join(tmp, state)).size }, disks };
           }),
         );
@@ -349,11 +356,18 @@ export class Cluster {
     try {
       await Promise.all(this.machines.map((m) => m.kill()));
       const saved = new Map(meta.machines.map((e) => [e.name, e]));
-      for (const m of this.machines) {
+      // A large disk becomes an empty qcow2 overlay on the snapshot's copy (nothing copied; QEMU opens a backing
+      // file read-only, so the snapshot stays as it was and restores again and again); a small one (a few MB
+      // over the image, the usual case) is copied, which is quicker than starting qemu-img.
+      await Promise.all(this.machines.map((m) => {
         privateDir(m.stateDir);
-        m.diskFiles().forEach((f, i) => copyFileSync(join(dir, saved.get(m.name)!.disks[i].file), f));
-      }
-      log.debug(`restore ${meta.name}: disks copied at ${Date.now() - t0} ms`);
+        return Promise.all(m.diskFiles().map(async (f, i) => {
+          const disk = saved.get(m.name)!.disks[i];
+          if (disk.size <= COPY_DISK_MAX_BYTES) copyFileSync(join(dir, disk.file), f);
+          else await createOverlay(resolve(dir, disk.file), f);
+        }));
+      }));
+      log.debug(`restore ${meta.name}: disks ready at ${Date.now() - t0} ms`);
       await Promise.all(
         this.machines.map(async (m) => {
           const e = saved.get(m.name)!;

@@ -9,6 +9,8 @@ import { execa, type ResultPromise } from 'execa';
 import { detectAccel, type Accel } from '../accel.js';
 import { BackdoorShell, connectUnix } from '../console/shell.js';
 import { SerialLog } from '../console/serial.js';
+import { SerialStamper } from '../console/serial-stamps.js';
+import { bootPhases, phasesSummary, type BootPhases } from './boot-phases.js';
 import { ConfigError, InfraError, MachineDiedError, type ErrorContext } from '../errors.js';
 import { createBlankDisk, createOverlay } from '../images/disks.js';
 import { alive as pidAlive } from '../images/cache.js';
@@ -53,6 +55,10 @@ export abstract class MachineProcess {
   readonly ports = new Map<number, number>();
   /** Wall-clock ms of the last boot (spawn to backdoor ready). */
   lastBootMs?: number;
+  /** Phases of the last cold boot on the host clock (firmware, kernel, initramfs, systemd, setup), from serial stamps. */
+  bootPhases?: BootPhases;
+  /** Stamps this boot's serial lines with host times while a cold boot runs. */
+  private stamper?: SerialStamper;
   /** Serial log offset at the last start(): waitForConsoleText looks only at this boot's output. */
   protected serialMark = 0;
   /** Faults in effect (cut links, netem qdiscs), so a test can be reset to a clean network. */
@@ -95,14 +101,19 @@ export abstract class MachineProcess {
         signal: this.dead.signal,
         context: () => this.context({ hint: 'check the serial log for a stuck unit; raise bootTimeout (seconds) for slow hosts' }),
       });
-      this.lastBootMs = Date.now() - t0;
-      this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.arch === 'x86_64' ? '' : `${this.arch}, `}${this.accel})`);
+      const readyAt = Date.now();
+      this.lastBootMs = readyAt - t0;
       // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
       if (this.ports.size) await this.succeed('ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up');
       await this.opts.afterBoot?.(this as unknown as Machine);
+      this.bootPhases = bootPhases(this.stamper?.stop() ?? [], { spawnAt: t0, readyAt, doneAt: Date.now() });
+      this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.arch === 'x86_64' ? '' : `${this.arch}, `}${this.accel}): ${phasesSummary(this.bootPhases)}`);
       recordBoot(this, t0);
     } catch (e) {
       throw await this.failStart(e);
+    } finally {
+      this.stamper?.stop();
+      this.stamper = undefined;
     }
   }
 
@@ -208,6 +219,8 @@ export abstract class MachineProcess {
     this.dead = new AbortController();
     this.expectExit = false;
     this.serialMark = this.serial.size();
+    this.stamper?.stop();
+    this.stamper = extraArgv.length ? undefined : new SerialStamper(this.serial.path, this.serialMark);
     this.cutLinks.clear(); // a new QEMU starts with every link up and a guest without netem
     this.netems.clear();
     // Own process group and no pipes: a kept cluster's QEMU outlives this process (see detach()); our exit

@@ -1,5 +1,6 @@
 /** What the harness records for the run report: one JSON object per line, per test worker. */
 import type { Topology, TopologyChange } from './topology.js';
+import type { BootPhases } from '../machine/boot-phases.js';
 
 /** The scenario file and test the event happened in (empty outside Vitest, e.g. in the REPL). */
 export interface Scope {
@@ -28,7 +29,7 @@ export interface RecordedText {
 
 export type RecordEvent =
   | (Base & { kind: 'cluster'; name?: string; topology: Topology })
-  | (Base & { kind: 'boot'; machine: string; spawnAt: number; readyMs?: number; doneMs: number; restored?: { name: string; createdAt: string } })
+  | (Base & { kind: 'boot'; machine: string; spawnAt: number; readyMs?: number; doneMs: number; restored?: { name: string; createdAt: string }; phases?: BootPhases['phases'] })
   | (Base & { kind: 'command'; machine: string; seq: number; command: RecordedText; status: number; ms: number; timedOut: boolean; stdout: RecordedText; stderr: RecordedText })
   | (Base & { kind: 'change'; change: TopologyChange })
   | (Base & { kind: 'failure'; machines: { name: string; up: boolean; serialTail: string[] }[] })

@@ -1,3 +1,4 @@
+import type { BootPhaseName } from '../machine/boot-phases.js';
 import { describe, expect, it } from 'vitest';
 import { getProfile } from '../../profiles/index.js';
 import type { RecordEvent } from './events.js';
@@ -88,5 +89,20 @@ describe('boot timeline', () => {
     const [c] = buildClusters(events, (cl, m, rel) => (cl === 'ab12' && m === 'n100-1' && rel ? { text: serialText } : undefined));
     const cold = bootTimelineSvg(c.machines[0].boots);
     for (const s of ['guest clock', 'initramfs 1.9s', 'backdoor 6.3s', 'backdoor ready 8.9s · network set up 14.0s']) expect(cold).toContain(s);
+  });
+});
+
+describe('boot phases on the host clock', () => {
+  it('draws a stacked bar of the recorded phases in order, each where the previous one ended', async () => {
+    const { bootTimelineSvg } = await import('./svg.js');
+    const phases = [{ name: 'firmware', ms: 1000 }, { name: 'kernel', ms: 2000 }, { name: 'initramfs', ms: 400 }, { name: 'systemd', ms: 4600 }, { name: 'setup', ms: 1000 }] as const satisfies { name: BootPhaseName; ms: number }[];
+    const svg = bootTimelineSvg([{ spawnAt: T0, readyMs: 8000, doneMs: 9000, phases }]);
+    const bars = [...svg.matchAll(/<rect x="([\d.]+)" y="\d+" width="([\d.]+)" height="16" class="(ph-[a-z]+)"><title>([^<]+)<\/title>/g)];
+    expect(bars.map((b) => b[3])).toEqual(['ph-spawn', 'ph-kernel', 'ph-initramfs', 'ph-systemd', 'ph-net']);
+    expect(bars.map((b) => b[4])).toEqual(['firmware: 1.00 s (host clock)', 'kernel: 2.00 s (host clock)', 'initramfs: 0.40 s (host clock)', 'systemd: 4.60 s (host clock)', 'setup: 1.00 s (host clock)']);
+    for (let i = 1; i < bars.length; i++) expect(Number(bars[i][1])).toBeCloseTo(Number(bars[i - 1][1]) + Number(bars[i - 1][2]), 0);
+    expect(svg).toContain('systemd 4.6s');
+    const [c] = buildClusters([...events, { t: T0 + 1, scope: {}, cluster: 'ab12', kind: 'boot', machine: 'n100-2', spawnAt: T0, readyMs: 8000, doneMs: 9000, phases }], () => undefined);
+    expect(c.machines.find((m) => m.name === 'n100-2')?.boots.at(-1)?.phases).toEqual(phases);
   });
 });

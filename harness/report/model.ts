@@ -76,6 +76,8 @@ export interface BootView {
   restored?: { name: string; createdAt: string };
   /** Phases on the guest's clock, from the serial log (absent for restores). */
   serial?: SerialBoot;
+  /** Consecutive phases on the host clock (firmware, kernel, initramfs, systemd, setup) that add up to doneMs. */
+  phases?: { name: string; ms: number }[];
 }
 
 export interface MachineView {
@@ -142,7 +144,7 @@ export function buildClusters(events: RecordEvent[], serial: (cluster: string, m
     const c = e.cluster ? clusters.get(e.cluster) : undefined;
     if (!c) continue;
     const machine = (name: string) => c.view.machines.find((m) => m.name === name);
-    if (e.kind === 'boot') machine(e.machine)?.boots.push({ spawnAt: e.spawnAt, readyMs: e.readyMs, doneMs: e.doneMs, restored: e.restored });
+    if (e.kind === 'boot') machine(e.machine)?.boots.push({ spawnAt: e.spawnAt, readyMs: e.readyMs, doneMs: e.doneMs, restored: e.restored, phases: e.phases });
     else if (e.kind === 'command') {
       machine(e.machine)?.commands.push({ seq: e.seq, t: e.t, test: e.scope.test, command: e.command, status: e.status, ms: e.ms, timedOut: e.timedOut, stdout: e.stdout, stderr: e.stderr });
     } else if (e.kind === 'change') {

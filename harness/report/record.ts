@@ -11,6 +11,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { NetemSpec } from '../network/netem.js';
 import type { SegmentInfo } from '../network/backend.js';
 import { logger } from '../log.js';
+import type { BootPhases } from '../machine/boot-phases.js';
 import type { K3sNodeRow, K3sPodRow, RecordEvent, RecordedText, Scope } from './events.js';
 import { topologyOf, type TopologyChange } from './topology.js';
 import { cleanTerminal, headCap, tailCap } from './truncate.js';
@@ -30,6 +31,7 @@ const memory: RecordEvent[] = [];
 export interface RecordedMachine {
   readonly name: string;
   lastBootMs?: number;
+  bootPhases?: BootPhases;
 }
 const clusterOf = new WeakMap<object, string>();
 const live = new Map<string, Cluster>();
@@ -107,7 +109,8 @@ export function trackCluster(c: Cluster): void {
 
 /** A machine booted: spawned at `t0` (epoch ms), backdoor ready after lastBootMs, set up now. */
 export function recordBoot(m: RecordedMachine, t0: number): void {
-  emit({ ...base(clusterOf.get(m)), kind: 'boot', machine: m.name, spawnAt: t0, readyMs: m.lastBootMs, doneMs: Date.now() - t0 });
+  const p = m.bootPhases?.spawnAt === t0 ? m.bootPhases : undefined; // this boot's phases add up to its doneMs
+  emit({ ...base(clusterOf.get(m)), kind: 'boot', machine: m.name, spawnAt: t0, readyMs: m.lastBootMs, doneMs: p?.doneMs ?? Date.now() - t0, phases: p?.phases });
 }
 
 /** Every machine of a cluster came back from a snapshot. */

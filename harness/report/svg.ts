@@ -142,7 +142,18 @@ export function bootTimelineSvg(boots: BootView[]): string {
       y += 46;
     }
     rows.push(`<text x="0" y="${y + 12}">host</text>`);
-    if (b.readyMs !== undefined) {
+    if (b.phases?.length) {
+      // One stacked bar: each phase from where the previous one ended, labelled under it.
+      let at = 0;
+      for (const [j, p] of b.phases.entries()) {
+        const x0 = sx(at / 1000);
+        const w = Math.max(1, sx((at + p.ms) / 1000) - x0);
+        rows.push(`<rect x="${x0.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="16" class="ph-${p.name === 'setup' ? 'net' : p.name === 'firmware' ? 'spawn' : p.name}"><title>${p.name}: ${(p.ms / 1000).toFixed(2)} s (host clock)</title></rect>`);
+        rows.push(`<text x="${(x0 + 3).toFixed(1)}" y="${y + 28 + (j % 2) * 11}" class="phlabel">${p.name} ${(p.ms / 1000).toFixed(1)}s</text>`);
+        at += p.ms;
+      }
+      y += 12;
+    } else if (b.readyMs !== undefined) {
       rows.push(`<rect x="${sx(0)}" y="${y}" width="${(sx(b.readyMs / 1000) - sx(0)).toFixed(1)}" height="16" class="ph-spawn"><title>QEMU start to backdoor ready: ${(b.readyMs / 1000).toFixed(1)} s</title></rect>`);
       rows.push(`<rect x="${sx(b.readyMs / 1000).toFixed(1)}" y="${y}" width="${Math.max(1, sx(b.doneMs / 1000) - sx(b.readyMs / 1000)).toFixed(1)}" height="16" class="ph-net"><title>network set-up: ${((b.doneMs - b.readyMs) / 1000).toFixed(1)} s</title></rect>`);
       rows.push(`<text x="${(sx(0) + 3).toFixed(1)}" y="${y + 28}" class="phlabel">backdoor ready ${(b.readyMs / 1000).toFixed(1)}s · network set up ${(b.doneMs / 1000).toFixed(1)}s</text>`);

@@ -17,8 +17,17 @@ for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.
          systemd-timesyncd.service \
          dev-hugepages.mount sys-kernel-debug.mount sys-kernel-tracing.mount sys-fs-fuse-connections.mount \
          modprobe@dm_mod.service modprobe@efi_pstore.service modprobe@fuse.service modprobe@loop.service \
-         systemd-update-utmp.service systemd-update-utmp-runlevel.service; do
+         systemd-update-utmp.service systemd-update-utmp-runlevel.service \
+         systemd-binfmt.service proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount modprobe@drm.service; do
   ch systemctl mask "$u" >/dev/null 2>&1 || true
+done
+# Generators for what a test VM has not got (encrypted, integrity or verity volumes, GPT auto-mounts, hibernation,
+# rc.local, system updates, gettys): systemd runs each one before it loads any unit, slowly under TCG.
+mkdir -p "$r/etc/systemd/system-generators"
+for g in systemd-cryptsetup-generator systemd-integritysetup-generator systemd-veritysetup-generator \
+         systemd-gpt-auto-generator systemd-hibernate-resume-generator systemd-rc-local-generator \
+         systemd-system-update-generator systemd-getty-generator systemd-bless-boot-generator; do
+  ln -sf /dev/null "$r/etc/systemd/system-generators/$g"
 done
 ch passwd -l root >/dev/null
 # Unique per boot instead of baked into the image (each overlay gets a fresh one on first boot).
