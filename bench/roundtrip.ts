@@ -1,0 +1,72 @@
+/**
+ * Round trips on a running machine: n3x's own framing (`succeed('true')`, `succeed('/bin/true')`, back to back and
+ * paced) and, in the same run over the same channel, nixosTest's command framing as a baseline (see nixos.ts:
+ * its wrapper and its status round trip, sent through our console; not nixosTest itself).
+ */
+import type { Machine } from '../harness/machine/machine.js';
+import { decodeNixosOutput, nixosExecuteLine, NIXOS_STATUS_LINE } from './nixos.js';
+
+export interface Spread {
+  n: number;
+  medianMs: number;
+  p95Ms: number;
+}
+
+/** Median and 95th percentile of samples in ms (nearest rank), rounded to 0.01 ms. */
+export function spread(samples: number[]): Spread {
+  if (!samples.length) throw new Error('spread of no samples');
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => Number(s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)].toFixed(2));
+  return { n: s.length, medianMs: q(0.5), p95Ms: q(0.95) };
+}
+
+/** a / b to 3 decimals: how many times the n3x figure is the nixos one (below 1: n3x is faster). */
+export const ratio = (a: number, b: number): number => Number((a / b).toFixed(3));
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** One command in nixosTest's framing: the wrapper, then the status round trip, as the driver sends them. */
+async function nixosExecute(m: Machine, command: string): Promise<Buffer> {
+  const out = await m.succeed(nixosExecuteLine(command));
+  await m.succeed(NIXOS_STATUS_LINE); // our channel isolates commands, so this only times the driver's second round trip
+  return decodeNixosOutput(out);
+}
+
+export interface RoundTrips {
+  succeedTrue: Spread;
+  succeedBinTrue: Spread;
+  /** succeed('true') with the host idle for gapMs before each command (the guest's worker is forked by then). */
+  succeedTruePaced: Spread & { gapMs: number };
+  nixosFraming: { what: string; succeedTrue: Spread; succeedBinTrue: Spread };
+  /** n3x median / nixosTest-framing median over the same channel. */
+  n3xOverNixos: { succeedTrue: number; succeedBinTrue: number };
+}
+
+/** n round trips of each kind, interleaved so that drift (other guests, host load) hits every kind alike. */
+export async function measureRoundTrips(m: Machine, n = 200, gapMs = 50): Promise<RoundTrips> {
+  for (let i = 0; i < 10; i++) await m.succeed('true'); // warm-up
+  if ((await nixosExecute(m, 'echo nixos-framing')).toString() !== 'nixos-framing\n') throw new Error('bench: nixosTest framing returned the wrong output');
+  const k = { t: [] as number[], b: [] as number[], nt: [] as number[], nb: [] as number[], p: [] as number[] };
+  for (let i = 0; i < n; i++) {
+    k.t.push(await timed(() => m.succeed('true')));
+    k.b.push(await timed(() => m.succeed('/bin/true')));
+    k.nt.push(await timed(() => nixosExecute(m, 'true')));
+    k.nb.push(await timed(() => nixosExecute(m, '/bin/true')));
+  }
+  for (let i = 0; i < Math.min(n, 50); i++) {
+    await new Promise((r) => setTimeout(r, gapMs));
+    k.p.push(await timed(() => m.succeed('true')));
+  }
+  const [t, b, nt, nb] = [spread(k.t), spread(k.b), spread(k.nt), spread(k.nb)];
+  return {
+    succeedTrue: t,
+    succeedBinTrue: b,
+    succeedTruePaced: { ...spread(k.p), gapMs },
+    nixosFraming: { what: "nixosTest's execute framing (wrapper + status round trip) over the n3x console channel", succeedTrue: nt, succeedBinTrue: nb },
+    n3xOverNixos: { succeedTrue: ratio(t.medianMs, nt.medianMs), succeedBinTrue: ratio(b.medianMs, nb.medianMs) },
+  };
+}
