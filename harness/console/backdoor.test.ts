@@ -41,7 +41,7 @@ describe.sequential('backdoor.sh under a pty, through BackdoorShell', () => {
   });
   afterAll(() => {
     shell?.close();
-    term?.kill('SIGKILL');
+    if (term) for (const pid of [-term.pid, term.pid]) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } // the group: backdoor and worker
     for (const s of servers) s.close();
     rmSync(dir, { recursive: true, force: true });
   });

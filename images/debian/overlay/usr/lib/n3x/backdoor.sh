@@ -16,7 +16,7 @@ run=${N3X_RUN_DIR:-/run/n3x}
 mkdir -p "$run"
 cd /
 stty raw -echo isig noflsh  # 8-bit clean, no echo; ^C (sent by the host on a deadline) interrupts the command
-trap : INT QUIT             # the backdoor survives an interrupt; the command (default disposition) does not
+trap '' INT QUIT            # the backdoor ignores ^C; a command gets the default disposition back (below)
 out=${N3X_OUT:-}
 while [ -z "$out" ]; do
   for p in /sys/class/virtio-ports/vport*; do
@@ -29,17 +29,20 @@ exec 9<&0 >"$out"           # stdout is not a tty (as under nixosTest): tar, ls,
 # Runs one request in the worker: the request line `__n3x MARKER $'command'` calls this.
 __n3x() {
   printf '\002%s\n' "$1"
-  printf '%s' "$1" >"$run/marker"  # tells the parent which request this worker took
-  exec 9<&-
+  printf '%s' "$1" >&8             # tells the parent which request this worker took
+  exec 8>&- 9<&-
   trap - INT QUIT
   set -euo pipefail                # as nixosTest runs commands
   eval "$2"
 }
 # The worker, forked ahead of time: stdin and stderr set up while idle, then it blocks reading one request
-# from the console (fd 9: bash gives a background job /dev/null as its stdin). It starts with ^C ignored, so an
-# interrupt that arrives between commands cannot kill it.
+# from the console (fd 9: bash gives a background job /dev/null as its stdin). It inherits ^C ignored, so an
+# interrupt that arrives between commands cannot kill it; `trap -` gives the command the default back.
+# While idle it also walks the request's path once (parse, expand, options), so that the copy-on-write page
+# faults of a fresh fork are paid before the request arrives rather than during it.
 __n3x_worker() {
-  exec </dev/null 2>"$run/stderr"
+  exec </dev/null 2>"$run/stderr" 8>"$run/marker"
+  eval ': __n3x n3x00000000000000000000000000000000 $'\''true'\''; set -euo pipefail; set +euo pipefail'
   IFS= read -r __n3x_line <&9 || exit 200  # the console closed
   eval "$__n3x_line"
 }
@@ -49,12 +52,10 @@ printf '\n\001n3x-backdoor-ready %s\n' "$(</proc/sys/kernel/random/boot_id)"
 last= lost=0
 while :; do
   [ -d "$run" ] || mkdir -p "$run"
-  trap '' INT QUIT
   __n3x_worker &
   w=$!
-  trap : INT QUIT
-  # An interrupt ends `wait` early (status > 128) while the worker lives on: wait again until it is reaped.
-  until wait "$w"; s=$?; ! kill -0 "$w" 2>/dev/null; do :; done
+  wait "$w"                 # never cut short by ^C, which the backdoor ignores: the worker's exact status
+  s=$?
   mk=
   IFS= read -r mk <"$run/marker"
   if [ -z "$mk" ] || [ "$mk" = "$last" ]; then  # it ran no request: the console closed, or it died while idle
