@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRequest } from './protocol.js';
 import { BackdoorShell } from './shell.js';
 
 const SCRIPT = fileURLToPath(new URL('../../images/debian/overlay/usr/lib/n3x/backdoor.sh', import.meta.url));
@@ -63,6 +64,26 @@ describe.sequential('backdoor.sh under a pty, through BackdoorShell', () => {
     const r = await run('pwd; echo "${X:-unset}"; type -t f || echo nofunc; trap -p EXIT; echo "$-"');
     expect(r.stdout.toString()).toMatch(/^\/\nunset\nnofunc\n[^\n]*e[^\n]*\n$/);
     expect((await run('echo "$N3X_NOT_SET"')).status).toBe(1);
+  });
+
+  it('runs commands that cannot change the shell in the waiting worker, with the same results', async () => {
+    const kept = ['/bin/true', 'echo kept', 'true', '/bin/ls /proc/self/fd', 'hostname', 'ls /nonexistent-n3x', 'false'];
+    expect(kept.map((c) => encodeRequest('m', c).split(' ')[0])).toEqual(Array(kept.length).fill('__n3x_keep'));
+    expect((await run('/bin/true')).status).toBe(0);
+    expect((await run('echo kept')).stdout.toString()).toBe('kept\n');
+    expect((await run('/bin/ls /proc/self/fd')).stdout.toString().split('\n')).not.toContain('8'); // the backdoor's fds stay out
+    expect((await run('/bin/ls /proc/self/fd')).stdout.toString().split('\n')).not.toContain('9');
+    expect((await run('hostname')).status).toBe(0);
+    const err = await run('ls /nonexistent-n3x');
+    expect(err.status).toBe(2);
+    expect(err.stderr).toMatch(/nonexistent-n3x/);
+    expect((await run('echo after')).stderr).toBe(''); // the stderr file starts empty again
+    // The worker that served those is the one that runs this: no PATH lookup or option leaked into it.
+    expect((await run('hash; echo "$-"')).stdout.toString()).toMatch(/^hash: hash table empty\n[^\n]*e[^\n]*\n$/);
+    expect((await run('false')).status).toBe(1);
+    const slow = await run('/bin/sleep 30', 500);
+    expect(slow).toMatchObject({ timedOut: true, status: 130 });
+    expect((await run('true')).status).toBe(0);
   });
 
   it('gives commands /dev/null as stdin, so one that reads cannot swallow the next request', async () => {

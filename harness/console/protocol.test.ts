@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ansiCQuote, encodeRequest, findReady, newMarker, READY_PREFIX, ResponseParser } from './protocol.js';
+import { ansiCQuote, cannotChangeShell, encodeRequest, findReady, newMarker, READY_PREFIX, ResponseParser } from './protocol.js';
 
 const frame = (m: string, out: Buffer | string, status: number, err = '') =>
   Buffer.concat([Buffer.from(`\x02${m}\n`), Buffer.from(out), Buffer.from(`\n\x03${m} ${status} ${Buffer.byteLength(err)}\n${err}`)]);
@@ -25,6 +25,21 @@ describe('encodeRequest', () => {
   });
   it('rejects NUL bytes', () => {
     expect(() => encodeRequest('m', 'a\0b')).toThrow(/NUL/);
+  });
+});
+
+describe('cannotChangeShell', () => {
+  it('accepts one simple command of plain words naming a program or an inert builtin', () => {
+    for (const c of ['true', '/bin/true', 'echo hi', 'systemctl is-active k3s.service', 'ip -4 addr show dev eth1', ':', 'false']) expect(cannotChangeShell(c), c).toBe(true);
+  });
+  it('refuses anything that could change the shell that runs it', () => {
+    for (const c of ['cd /tmp', 'exit 3', 'X=1', 'X=1 env', 'export X', 'set +e', 'trap - EXIT', 'source /etc/profile', '. x', 'eval true', 'exec true',
+      'kill $$', 'read x', 'true; cd /', 'echo a > f', 'echo $HOME', "echo 'q'", 'echo *', 'ls ~', 'a && b', 'sleep 1 &', 'f() { :; }', 'true\ncd /', '', '  ', '__n3x_worker', 'printf -v x y', 'hash -r', 'umask 0'])
+      expect(cannotChangeShell(c), c).toBe(false);
+  });
+  it('picks the guest function for the request', () => {
+    expect(encodeRequest('m', '/bin/true')).toBe("__n3x_keep m $'/bin/true'\n");
+    expect(encodeRequest('m', 'cd /')).toBe("__n3x m $'cd /'\n");
   });
 });
 
