@@ -30,11 +30,12 @@ describe('encodeRequest', () => {
 
 describe('cannotChangeShell', () => {
   it('accepts one simple command of plain words naming a program or an inert builtin', () => {
-    for (const c of ['true', '/bin/true', 'echo hi', 'systemctl is-active k3s.service', 'ip -4 addr show dev eth1', ':', 'false']) expect(cannotChangeShell(c), c).toBe(true);
+    for (const c of ['true', '/bin/true', 'echo hi', 'systemctl is-active k3s.service', 'ip -4 addr show dev eth1', ':', 'false', "test -e '/tmp/a b'", "nc -z -w 1 'localhost' 7777", "'/bin/true'", "echo 'it''s $HOME; cd /'"])
+      expect(cannotChangeShell(c), c).toBe(true);
   });
   it('refuses anything that could change the shell that runs it', () => {
     for (const c of ['cd /tmp', 'exit 3', 'X=1', 'X=1 env', 'export X', 'set +e', 'trap - EXIT', 'source /etc/profile', '. x', 'eval true', 'exec true',
-      'kill $$', 'read x', 'true; cd /', 'echo a > f', 'echo $HOME', "echo 'q'", 'echo *', 'ls ~', 'a && b', 'sleep 1 &', 'f() { :; }', 'true\ncd /', '', '  ', '__n3x_worker', 'printf -v x y', 'hash -r', 'umask 0'])
+      'kill $$', 'read x', 'true; cd /', 'echo a > f', 'echo $HOME', 'echo *', 'ls ~', 'a && b', 'sleep 1 &', 'f() { :; }', 'true\ncd /', '', '  ', '__n3x_worker', 'printf -v x y', 'hash -r', 'umask 0', "'cd' /", "c'd' /", "X='1'", "echo 'a", "echo 'a'x\"b\"", "''", "echo 'a';cd"])
       expect(cannotChangeShell(c), c).toBe(false);
   });
   it('picks the guest function for the request', () => {

@@ -32,20 +32,39 @@ const SHELL_WORDS = new Set(
     'wait . : [ [[ ]] { } ! if then else elif fi case esac for select while until do done in function time coproc').split(' '),
 );
 // Builtins that change nothing in the shell that runs them.
-const INERT_BUILTINS = new Set(['true', 'false', ':', 'echo']);
-const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+const INERT_BUILTINS = new Set(['true', 'false', ':', 'echo', 'test']);
+// A word of plain characters and single-quoted strings (nothing in it expands); words apart by spaces.
+const WORD = /(?:[A-Za-z0-9_@%+=:,./-]|'[^']*')+/y;
+
+/** The words of a command made only of plain words, or undefined when it has anything else. */
+function plainWords(command: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  while (i < command.length) {
+    if (command[i] === ' ') {
+      i++;
+      continue;
+    }
+    WORD.lastIndex = i;
+    const m = WORD.exec(command);
+    if (!m || (WORD.lastIndex < command.length && command[WORD.lastIndex] !== ' ')) return undefined;
+    words.push(m[0]);
+    i = WORD.lastIndex;
+  }
+  return words;
+}
 
 /**
- * True when a command cannot change the state of the shell that runs it: one simple command of plain words (no
- * quoting, expansion, redirection, separator or assignment) naming a program, or an inert builtin. The guest runs
- * such a command in its waiting worker and keeps that worker for the next command (no fork for the worker);
- * anything else ends its worker, so its cd, exit, variables, traps and options never reach the next command.
+ * True when a command cannot change the state of the shell that runs it: one simple command of plain or
+ * single-quoted words (no expansion, redirection, separator or assignment) naming a program, or an inert builtin.
+ * The guest runs such a command in its waiting worker and keeps that worker for the next command (no fork for
+ * the worker); anything else ends its worker, so its cd, exit, variables, traps and options never reach the next.
  */
 export function cannotChangeShell(command: string): boolean {
-  const words = command.split(' ').filter((w) => w !== '');
-  if (!words.length || !words.every((w) => PLAIN_WORD.test(w))) return false;
-  const first = words[0];
-  if (first.includes('=') || first.startsWith('__n3x')) return false; // an assignment, or the backdoor's own functions
+  const words = plainWords(command);
+  if (!words?.length) return false;
+  const first = words[0].replace(/'/g, ''); // bash looks the name up after quote removal
+  if (first === '' || first.includes('=') || first.startsWith('__n3x')) return false; // an assignment, or the backdoor's own functions
   if (first.includes('/')) return true; // a path is always run as a program
   return INERT_BUILTINS.has(first) || !SHELL_WORDS.has(first);
 }
