@@ -1,6 +1,6 @@
 /**
- * Round trips on a running machine: n3x's own framing (`succeed('true')`, `succeed('/bin/true')`, back to back and
- * paced) and, in the same run over the same channel, nixosTest's command framing as a baseline (see nixos.ts:
+ * Round trips on a running machine: n3x's own framing (`succeed('true')`, `succeed('/bin/true')`, and `succeed('cd /')`
+ * which may change the shell and so ends its worker, back to back and paced) and, in the same run over the same channel, nixosTest's command framing as a baseline (see nixos.ts:
  * its wrapper and its status round trip, sent through our console; not nixosTest itself).
  */
 import type { Machine } from '../harness/machine/machine.js';
@@ -39,8 +39,10 @@ async function nixosExecute(m: Machine, command: string): Promise<Buffer> {
 export interface RoundTrips {
   succeedTrue: Spread;
   succeedBinTrue: Spread;
-  /** succeed('true') with the host idle for gapMs before each command (the guest's worker is forked by then). */
-  succeedTruePaced: Spread & { gapMs: number };
+  /** succeed('cd /'): a command that may change the shell, so its worker ends and the next one is forked. */
+  succeedCd: Spread;
+  /** succeed('cd /') with the host idle for gapMs before each (the next worker is forked by then). */
+  succeedCdPaced: Spread & { gapMs: number };
   nixosFraming: { what: string; succeedTrue: Spread; succeedBinTrue: Spread };
   /** n3x median / nixosTest-framing median over the same channel. */
   n3xOverNixos: { succeedTrue: number; succeedBinTrue: number };
@@ -50,22 +52,24 @@ export interface RoundTrips {
 export async function measureRoundTrips(m: Machine, n = 200, gapMs = 50): Promise<RoundTrips> {
   for (let i = 0; i < 10; i++) await m.succeed('true'); // warm-up
   if ((await nixosExecute(m, 'echo nixos-framing')).toString() !== 'nixos-framing\n') throw new Error('bench: nixosTest framing returned the wrong output');
-  const k = { t: [] as number[], b: [] as number[], nt: [] as number[], nb: [] as number[], p: [] as number[] };
+  const k = { t: [] as number[], b: [] as number[], c: [] as number[], nt: [] as number[], nb: [] as number[], p: [] as number[] };
   for (let i = 0; i < n; i++) {
     k.t.push(await timed(() => m.succeed('true')));
     k.b.push(await timed(() => m.succeed('/bin/true')));
+    k.c.push(await timed(() => m.succeed('cd /')));
     k.nt.push(await timed(() => nixosExecute(m, 'true')));
     k.nb.push(await timed(() => nixosExecute(m, '/bin/true')));
   }
   for (let i = 0; i < Math.min(n, 50); i++) {
     await new Promise((r) => setTimeout(r, gapMs));
-    k.p.push(await timed(() => m.succeed('true')));
+    k.p.push(await timed(() => m.succeed('cd /')));
   }
   const [t, b, nt, nb] = [spread(k.t), spread(k.b), spread(k.nt), spread(k.nb)];
   return {
     succeedTrue: t,
     succeedBinTrue: b,
-    succeedTruePaced: { ...spread(k.p), gapMs },
+    succeedCd: spread(k.c),
+    succeedCdPaced: { ...spread(k.p), gapMs },
     nixosFraming: { what: "nixosTest's execute framing (wrapper + status round trip) over the n3x console channel", succeedTrue: nt, succeedBinTrue: nb },
     n3xOverNixos: { succeedTrue: ratio(t.medianMs, nt.medianMs), succeedBinTrue: ratio(b.medianMs, nb.medianMs) },
   };
