@@ -1,7 +1,8 @@
 /**
- * Round trips on a running machine: n3x's own framing (`succeed('true')`, `succeed('/bin/true')`, and `succeed('cd /')`
- * which may change the shell and so ends its worker, back to back and paced) and, in the same run over the same channel, nixosTest's command framing as a baseline (see nixos.ts:
- * its wrapper and its status round trip, sent through our console; not nixosTest itself).
+ * Round trips on a running machine: n3x's own framing (`succeed('true')`, `succeed('/bin/true')`, and
+ * `succeed('cd /')`, which may change the shell and so ends its worker, back to back and paced) and, in the same
+ * run over the same channel, nixosTest's command framing as a baseline (see nixos.ts: its wrapper and its status
+ * round trip, sent through our console; not nixosTest itself).
  */
 import type { Machine } from '../harness/machine/machine.js';
 import { decodeNixosOutput, nixosExecuteLine, NIXOS_STATUS_LINE } from './nixos.js';
