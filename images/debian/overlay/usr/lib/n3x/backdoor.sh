@@ -1,7 +1,7 @@
 #!/bin/bash
 # n3x backdoor: a root shell that speaks the n3x framing protocol.
 # Commands arrive on /dev/hvc0 (a virtconsole: a tty, so ^C from the host interrupts the foreground command),
-# one line each:  __n3x MARKER $'escaped command'
+# one line each:  __n3x MARKER $'escaped command'  (or __n3x_keep, below)
 # Output leaves on the virtio serial port named n3x.out (not a tty; QEMU throttles it instead of dropping
 # bytes as it does for console ports):  \x02MARKER\n <raw stdout> \n\x03MARKER STATUS ERRLEN\n <stderr tail>
 # (the last 4 KiB of stderr)
