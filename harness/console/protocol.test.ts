@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ansiCQuote, cannotChangeShell, encodeRequest, findReady, newMarker, READY_PREFIX, ResponseParser } from './protocol.js';
 
@@ -37,6 +38,12 @@ describe('cannotChangeShell', () => {
     for (const c of ['cd /tmp', 'exit 3', 'X=1', 'X=1 env', 'export X', 'set +e', 'trap - EXIT', 'source /etc/profile', '. x', 'eval true', 'exec true',
       'kill $$', 'read x', 'true; cd /', 'echo a > f', 'echo $HOME', 'echo *', 'ls ~', 'a && b', 'sleep 1 &', 'f() { :; }', 'true\ncd /', '', '  ', '__n3x_worker', 'printf -v x y', 'hash -r', 'umask 0', "'cd' /", "c'd' /", "X='1'", "echo 'a", "echo 'a'x\"b\"", "''", "echo 'a';cd"])
       expect(cannotChangeShell(c), c).toBe(false);
+  });
+  it('knows every builtin and reserved word of the bash it runs under', () => {
+    const words = execFileSync('bash', ['-c', 'enable -a | cut -d" " -f2; compgen -k'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(words.length).toBeGreaterThan(60);
+    const inert = new Set(['true', 'false', ':', 'echo', 'test']);
+    for (const w of words) expect(cannotChangeShell(`${w} x`), w).toBe(inert.has(w));
   });
   it('picks the guest function for the request', () => {
     expect(encodeRequest('m', '/bin/true')).toBe("__n3x_keep m $'/bin/true'\n");
