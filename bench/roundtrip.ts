@@ -44,6 +44,10 @@ export interface RoundTrips {
   succeedCd: Spread;
   /** succeed('cd /') with the host idle for gapMs before each (the next worker is forked by then). */
   succeedCdPaced: Spread & { gapMs: number };
+  /** What one `/bin/true` costs inside the guest (fork, exec, exit, wait; mean of a 50-run loop in bash). */
+  guestForkExecBinTrueMs: number;
+  /** succeed('/bin/true') median less that: what the round trip adds to the one fork the command needs. */
+  succeedBinTrueOverForkMs: number;
   nixosFraming: { what: string; succeedTrue: Spread; succeedBinTrue: Spread };
   /** n3x median / nixosTest-framing median over the same channel. */
   n3xOverNixos: { succeedTrue: number; succeedBinTrue: number };
@@ -65,10 +69,14 @@ export async function measureRoundTrips(m: Machine, n = 200, gapMs = 50): Promis
     await new Promise((r) => setTimeout(r, gapMs));
     k.p.push(await timed(() => m.succeed('cd /')));
   }
+  const loop = await m.succeed('s=$EPOCHREALTIME; for i in {1..50}; do /bin/true; done; e=$EPOCHREALTIME; echo $(( (${e/./} - ${s/./}) / 50 ))');
+  const forkMs = Number((Number(loop.trim()) / 1000).toFixed(2));
   const [t, b, nt, nb] = [spread(k.t), spread(k.b), spread(k.nt), spread(k.nb)];
   return {
     succeedTrue: t,
     succeedBinTrue: b,
+    guestForkExecBinTrueMs: forkMs,
+    succeedBinTrueOverForkMs: Number((b.medianMs - forkMs).toFixed(2)),
     succeedCd: spread(k.c),
     succeedCdPaced: { ...spread(k.p), gapMs },
     nixosFraming: { what: "nixosTest's execute framing (wrapper + status round trip) over the n3x console channel", succeedTrue: nt, succeedBinTrue: nb },
