@@ -70,6 +70,7 @@ results.imageCacheHitMs = hitMs;
     results.singleVm = { bootToReadyMs: bootMs, ...rt };
     console.error(`bench: succeed('true') median ${rt.succeedTrue.medianMs} ms, nixosTest framing ${rt.nixosFraming.succeedTrue.medianMs} ms: n3x/nixos ${rt.n3xOverNixos.succeedTrue}`);
     console.error(`bench: succeed('/bin/true') median ${rt.succeedBinTrue.medianMs} ms, nixosTest framing ${rt.nixosFraming.succeedBinTrue.medianMs} ms: n3x/nixos ${rt.n3xOverNixos.succeedBinTrue}`);
+    console.error(`bench: one /bin/true inside the guest costs ${rt.guestForkExecBinTrueMs} ms; succeed('/bin/true') adds ${rt.succeedBinTrueOverForkMs} ms`);
     // 100 MiB both ways, through the 9p shared directory and through the console (MB/s).
     if (!only) results.fileTransfer100MiB = await measureTransfer(m, 100);
   } finally {
