@@ -2,11 +2,14 @@
  * `npm run bench`: JSON on stdout (logs on stderr). Measures boot-to-ready (1 VM), succeed('true') round trips,
  * file transfer (100 MiB both ways via the 9p shared dir and the console, MB/s), image build cold and cache hit, 3-node cold boot to all-ready, and cold boot + etcd formation vs snapshot
  * restore of the same 3-node cluster, and boot/round trip per guest architecture (`--arch x86_64|aarch64`, repeatable;
- * default both; `--no-arch` skips it). `--skip-cold-build` skips the ~90 s build.
+ * default both; `--no-arch` skips it). `--skip-cold-build` skips the ~90 s build; `--only roundtrip` runs only the
+ * one-VM boot and round trips (with nixosTest's command framing over the same channel as a baseline);
+ * `--compare previous.json` prints every figure with its ratio to that earlier run (on stderr).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { detectAccel } from '../harness/accel.js';
 import { ensureImage, type ImageFiles } from '../harness/images/cache.js';
 import { Machine } from '../harness/machine/machine.js';
@@ -16,8 +19,15 @@ import { ETCD_FORMED, waitHealthy } from '../scenarios/lib/etcd.js';
 import { chooseBackend } from '../harness/network/backend.js';
 import { measureTransfer } from './transfer.js';
 import { archesFromArgs, measureArches } from './arch.js';
+import { measureRoundTrips } from './roundtrip.js';
+import { compareFigures, formatComparison } from './compare.js';
 
-const args = new Set(process.argv.slice(2));
+const { values: opts } = parseArgs({
+  options: { 'skip-cold-build': { type: 'boolean' }, only: { type: 'string' }, compare: { type: 'string' }, arch: { type: 'string', multiple: true }, 'no-arch': { type: 'boolean' } },
+});
+if (opts.only !== undefined && opts.only !== 'roundtrip') throw new Error(`bench: --only ${opts.only} is not known; use --only roundtrip`);
+const only = opts.only;
+const previous: unknown = opts.compare ? JSON.parse(readFileSync(opts.compare, 'utf8')) : undefined; // fail before the run, not after
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return Number(s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(2));
@@ -41,7 +51,7 @@ async function timeIt<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 // Image: cold build into a throwaway cache, then a cache hit.
-if (!args.has('--skip-cold-build')) {
+if (!opts['skip-cold-build'] && !only) {
   const saved = process.env.N3X_CACHE_DIR;
   const tmp = mkdtempSync(join(tmpdir(), 'n3x-bench-cache-'));
   process.env.N3X_CACHE_DIR = tmp;
@@ -63,33 +73,30 @@ results.imageCacheHitMs = hitMs;
   const m = new Machine({ name: 'bench', image: image as ImageFiles, stateDir: join(stateRoot(), `bench-${process.pid}`) });
   try {
     const [, bootMs] = await timeIt(() => m.start());
-    for (let i = 0; i < 10; i++) await m.succeed('true'); // warm-up
-    const rtFine: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const t0 = performance.now();
-      await m.succeed('true');
-      rtFine.push(performance.now() - t0);
-    }
-    results.singleVm = { bootToReadyMs: bootMs, bootPhases: m.bootPhases?.phases, succeedTrue: { n: 200, medianMs: quantile(rtFine, 0.5), p95Ms: quantile(rtFine, 0.95) } };
+    const rt = await measureRoundTrips(m, 200);
+    results.singleVm = { bootToReadyMs: bootMs, bootPhases: m.bootPhases?.phases, ...rt };
+    console.error(`bench: succeed('true') median ${rt.succeedTrue.medianMs} ms, nixosTest framing ${rt.nixosFraming.succeedTrue.medianMs} ms: n3x/nixos ${rt.n3xOverNixos.succeedTrue}`);
+    console.error(`bench: succeed('/bin/true') median ${rt.succeedBinTrue.medianMs} ms, nixosTest framing ${rt.nixosFraming.succeedBinTrue.medianMs} ms: n3x/nixos ${rt.n3xOverNixos.succeedBinTrue}`);
+    console.error(`bench: one /bin/true inside the guest costs ${rt.guestForkExecBinTrueMs} ms; succeed('/bin/true') adds ${rt.succeedBinTrueOverForkMs} ms`);
     // 100 MiB both ways, through the 9p shared directory and through the console (MB/s).
-    results.fileTransfer100MiB = await measureTransfer(m, 100);
+    if (!only) results.fileTransfer100MiB = await measureTransfer(m, 100);
   } finally {
     await m.destroy();
   }
 }
 
 // Per guest architecture, same run (bench/arch.ts): x86_64 and emulated aarch64 boot-to-ready and round trips.
-if (!args.has('--no-arch')) results.perArch = await measureArches(archesFromArgs(process.argv.slice(2)));
+if (!only && !opts['no-arch']) results.perArch = await measureArches(archesFromArgs(process.argv.slice(2)));
 
 // Three nodes on the vlans profile: cold boot to all ready (network configured).
-{
+if (!only) {
   const [c, ms] = await timeIt(() => startCluster({ profile: 'vlans', nodes: 3 }));
   results.threeNodeVlans = { coldBootToAllReadyMs: ms, perMachineMs: Object.fromEntries(c.machines.map((m) => [m.name, m.lastBootMs])), bootPhases: phasesOf(c) };
   await c.stop();
 }
 
 // Snapshots, same run: cold boot + etcd formation vs restoring the formed cluster (throwaway snapshot cache).
-{
+if (!only) {
   const saved = process.env.N3X_SNAPSHOT_DIR;
   const tmp = mkdtempSync(join(tmpdir(), 'n3x-bench-snap-'));
   process.env.N3X_SNAPSHOT_DIR = tmp;
@@ -146,3 +153,4 @@ if (!args.has('--no-arch')) results.perArch = await measureArches(archesFromArgs
 const json = JSON.stringify(results, null, 2);
 console.log(json);
 if (process.env.N3X_BENCH_OUT) writeFileSync(process.env.N3X_BENCH_OUT, json);
+if (previous !== undefined) console.error(`\nbench: compared with ${opts.compare}\n${formatComparison(compareFigures(previous, results))}`);

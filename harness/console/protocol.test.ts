@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ansiCQuote, encodeRequest, findReady, newMarker, READY_PREFIX, ResponseParser } from './protocol.js';
+import { ansiCQuote, cannotChangeShell, encodeRequest, findReady, newMarker, READY_PREFIX, ResponseParser } from './protocol.js';
 
 const frame = (m: string, out: Buffer | string, status: number, err = '') =>
   Buffer.concat([Buffer.from(`\x02${m}\n`), Buffer.from(out), Buffer.from(`\n\x03${m} ${status} ${Buffer.byteLength(err)}\n${err}`)]);
@@ -25,6 +26,28 @@ describe('encodeRequest', () => {
   });
   it('rejects NUL bytes', () => {
     expect(() => encodeRequest('m', 'a\0b')).toThrow(/NUL/);
+  });
+});
+
+describe('cannotChangeShell', () => {
+  it('accepts one simple command of plain words naming a program or an inert builtin', () => {
+    for (const c of ['true', '/bin/true', 'echo hi', 'systemctl is-active k3s.service', 'ip -4 addr show dev eth1', ':', 'false', "test -e '/tmp/a b'", "nc -z -w 1 'localhost' 7777", "'/bin/true'", "echo 'it''s $HOME; cd /'"])
+      expect(cannotChangeShell(c), c).toBe(true);
+  });
+  it('refuses anything that could change the shell that runs it', () => {
+    for (const c of ['cd /tmp', 'exit 3', 'X=1', 'X=1 env', 'export X', 'set +e', 'trap - EXIT', 'source /etc/profile', '. x', 'eval true', 'exec true',
+      'kill $$', 'read x', 'true; cd /', 'echo a > f', 'echo $HOME', 'echo *', 'ls ~', 'a && b', 'sleep 1 &', 'f() { :; }', 'true\ncd /', '', '  ', '__n3x_worker', 'printf -v x y', 'hash -r', 'umask 0', "'cd' /", "c'd' /", "X='1'", "echo 'a", "echo 'a'x\"b\"", "''", "echo 'a';cd"])
+      expect(cannotChangeShell(c), c).toBe(false);
+  });
+  it('knows every builtin and reserved word of the bash it runs under', () => {
+    const words = execFileSync('bash', ['-c', 'enable -a | cut -d" " -f2; compgen -k'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(words.length).toBeGreaterThan(60);
+    const inert = new Set(['true', 'false', ':', 'echo', 'test']);
+    for (const w of words) expect(cannotChangeShell(`${w} x`), w).toBe(inert.has(w));
+  });
+  it('picks the guest function for the request', () => {
+    expect(encodeRequest('m', '/bin/true')).toBe("__n3x_keep m $'/bin/true'\n");
+    expect(encodeRequest('m', 'cd /')).toBe("__n3x m $'cd /'\n");
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The backdoor framing protocol (pure; see images/debian/overlay/usr/lib/n3x/backdoor.sh for the guest half).
- * Request: `__n3x MARKER $'escaped'\n`. Response: `\x02MARKER\n` stdout `\n\x03MARKER STATUS ERRLEN\n` stderr.
+ * Request: `__n3x MARKER $'escaped'\n` (`__n3x_keep` for a command that cannot change the shell). Response: `\x02MARKER\n` stdout `\n\x03MARKER STATUS ERRLEN\n` stderr.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -24,10 +24,55 @@ export function ansiCQuote(s: string): string {
   return `${out}'`;
 }
 
+// bash's builtins and reserved words: a first word among them may change the shell (cd, export, set, exit, …).
+const SHELL_WORDS = new Set(
+  ('alias bg bind break builtin caller cd command compgen complete compopt continue declare dirs disown echo enable eval ' +
+    'exec exit export false fc fg getopts hash help history jobs kill let local logout mapfile popd printf pushd pwd read ' +
+    'readarray readonly return set shift shopt source suspend test times trap true type typeset ulimit umask unalias unset ' +
+    'wait . : [ [[ ]] { } ! if then else elif fi case esac for select while until do done in function time coproc').split(' '),
+);
+// Builtins that change nothing in the shell that runs them.
+const INERT_BUILTINS = new Set(['true', 'false', ':', 'echo', 'test']);
+// A word of plain characters and single-quoted strings (nothing in it expands); words apart by spaces.
+const WORD = /(?:[A-Za-z0-9_@%+=:,./-]|'[^']*')+/y;
+
+/** The words of a command made only of plain words, or undefined when it has anything else. */
+function plainWords(command: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  while (i < command.length) {
+    if (command[i] === ' ') {
+      i++;
+      continue;
+    }
+    WORD.lastIndex = i;
+    const m = WORD.exec(command);
+    if (!m || (WORD.lastIndex < command.length && command[WORD.lastIndex] !== ' ')) return undefined;
+    words.push(m[0]);
+    i = WORD.lastIndex;
+  }
+  return words;
+}
+
+/**
+ * True when a command cannot change the state of the shell that runs it: one simple command of plain or
+ * single-quoted words (no expansion, redirection, separator or assignment) naming a program, or an inert builtin.
+ * The guest runs such a command in its waiting worker and keeps that worker for the next command (no fork for
+ * the worker); anything else ends its worker, so its cd, exit, variables, traps and options never reach the next.
+ */
+export function cannotChangeShell(command: string): boolean {
+  const words = plainWords(command);
+  if (!words?.length) return false;
+  const first = words[0].replace(/'/g, ''); // bash looks the name up after quote removal
+  if (first === '' || first.includes('=') || first.startsWith('__n3x')) return false; // an assignment, or the backdoor's own functions
+  if (first.includes('/')) return true; // a path is always run as a program
+  return INERT_BUILTINS.has(first) || !SHELL_WORDS.has(first);
+}
+
 /** The line sent to the guest shell for one command. */
 export function encodeRequest(marker: string, command: string): string {
   if (command.includes('\0')) throw new Error('command contains a NUL byte, which bash cannot carry');
-  return `__n3x ${marker} ${ansiCQuote(command)}\n`;
+  return `${cannotChangeShell(command) ? '__n3x_keep' : '__n3x'} ${marker} ${ansiCQuote(command)}\n`;
 }
 
 export interface Response {

@@ -1,42 +1,101 @@
 #!/bin/bash
 # n3x backdoor: a root shell that speaks the n3x framing protocol.
 # Commands arrive on /dev/hvc0 (a virtconsole: a tty, so ^C from the host interrupts the foreground command),
-# one line each:  __n3x MARKER $'escaped command'
+# one line each:  __n3x MARKER $'escaped command'  (or __n3x_keep, below)
 # Output leaves on the virtio serial port named n3x.out (not a tty; QEMU throttles it instead of dropping
 # bytes as it does for console ports):  \x02MARKER\n <raw stdout> \n\x03MARKER STATUS ERRLEN\n <stderr tail>
 # (the last 4 KiB of stderr)
-# Only builtins run around the command; the command itself runs in one subshell with stdin from /dev/null and
-# `set -euo pipefail`, as nixosTest runs it (`false; true` and `false | true` fail, unset variables are errors).
+# Each command runs in its own subshell (a worker) with stdin from /dev/null and `set -euo pipefail`, as
+# nixosTest runs it (`false; true` and `false | true` fail, unset variables are errors), so its cd, exit,
+# variables, traps and options never reach the next command. The fork is off the round trip: the next worker
+# is forked as soon as a reply is sent, and waits, idle, for its request line; the parent only waits for it
+# and writes the end frame with its exact exit status. A command that cannot change the shell (`__n3x_keep`,
+# chosen by the host) runs in the worker without ending it: no fork at all, unless the command runs a program.
+# N3X_RUN_DIR and N3X_OUT exist for the unit tests, which run this script on the host under a pty.
 export LC_ALL=C HOME=/root TERM=dumb PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-mkdir -p /run/n3x
+run=${N3X_RUN_DIR:-/run/n3x}
+mkdir -p "$run"
 cd /
 stty raw -echo isig noflsh  # 8-bit clean, no echo; ^C (sent by the host on a deadline) interrupts the command
-trap : INT QUIT             # the backdoor survives an interrupt; the command (default disposition) does not
-out=
+trap '' INT QUIT            # the backdoor ignores ^C; a command gets the default disposition back (below)
+out=${N3X_OUT:-}
 while [ -z "$out" ]; do
   for p in /sys/class/virtio-ports/vport*; do
     [ -r "$p/name" ] && read -r n <"$p/name" && [ "$n" = n3x.out ] && out=/dev/${p##*/}
   done
   [ -n "$out" ] && [ -c "$out" ] || { out=; sleep 0.05; }
 done
-exec >"$out"                # stdout is not a tty (as under nixosTest): tar, ls, systemctl behave as in scripts
+exec 9<&0 >"$out"           # stdout is not a tty (as under nixosTest): tar, ls, systemctl behave as in scripts
+
+# Runs one request in the worker, which then ends: the request line `__n3x MARKER $'command'` calls this.
 __n3x() {
   printf '\002%s\n' "$1"
-  ( set -euo pipefail; eval "$2" ) </dev/null 2>/run/n3x/stderr  # as nixosTest runs commands
-  local s=$? e=
-  IFS= read -r -d '' -n 4097 e </run/n3x/stderr
-  if [ ${#e} -gt 4096 ]; then  # keep the last 4 KiB; only a long stderr pays for the fork
-    e=$(tail -c 4096 /run/n3x/stderr; printf x) && e=${e%x}
-  fi
-  printf '\n\003%s %d %d\n%s' "$1" "$s" "${#e}" "$e"
+  printf '%s' "$1" >&8             # tells the parent which request this worker took
+  exec 8>&- 9<&-
+  __n3x_done=
+  trap - INT QUIT
+  set -euo pipefail                # as nixosTest runs commands
+  eval "$2"
 }
+# Runs a request that cannot change the shell (the host checks: one simple command of plain words naming a
+# program or an inert builtin) and answers it here, so the worker serves the next request without a fork.
+# Any failure still ends the worker (set -e), and the parent answers with the exact status.
+__n3x_keep() {
+  printf '\002%s\n' "$1"
+  printf '%s' "$1" >&8
+  trap - INT QUIT
+  set -euo pipefail
+  eval "$2" 8>&- 9<&-
+  set +euo pipefail
+  trap '' INT QUIT
+  hash -r                          # forget the PATH lookup
+  local e=
+  IFS= read -r -d '' -n 4097 e <"$run/stderr"
+  if [ ${#e} -gt 4096 ]; then
+    e=$(tail -c 4096 "$run/stderr"; printf x) && e=${e%x}
+  fi
+  printf '\n\003%s 0 %d\n%s' "$1" "${#e}" "$e"
+  exec 2>"$run/stderr" 8>"$run/marker"  # answered: nothing left for the parent to answer
+  __n3x_done=1
+}
+# The worker, forked ahead of time: stdin and stderr set up while idle, then it blocks reading requests
+# from the console (fd 9: bash gives a background job /dev/null as its stdin). It inherits ^C ignored, so an
+# interrupt that arrives between commands cannot kill it; `trap -` gives the command the default back.
+# While idle it also walks the request's path once (parse, expand, options), so that the copy-on-write page
+# faults of a fresh fork are paid before the request arrives rather than during it.
+__n3x_worker() {
+  exec </dev/null 2>"$run/stderr" 8>"$run/marker"
+  eval ': __n3x n3x00000000000000000000000000000000 $'\''true'\''; set -euo pipefail; set +euo pipefail'
+  while IFS= read -r __n3x_line <&9; do
+    eval "$__n3x_line"
+    __n3x_s=$?                     # (a failure ends the worker here already, unless the command turned set -e off)
+    [ -n "$__n3x_done" ] || exit "$__n3x_s"
+  done
+  exit 200                         # the console closed
+}
+
 printf '\n\001n3x-backdoor-ready %s\n' "$(</proc/sys/kernel/random/boot_id)"
+: >"$run/marker"
+lost=0
 while :; do
-  __n3x_line=
-  IFS= read -r __n3x_line
-  case $? in
-    0) eval "$__n3x_line" ;;
-    1) break ;;          # console closed
-    *) continue ;;       # a late ^C interrupted read: keep serving
-  esac
+  [ -d "$run" ] || mkdir -p "$run"
+  __n3x_worker &
+  w=$!
+  wait "$w"                 # never cut short by ^C, which the backdoor ignores: the worker's exact status
+  s=$?
+  mk=
+  IFS= read -r mk <"$run/marker"
+  if [ -z "$mk" ]; then      # no request left unanswered: the console closed, or it died while idle
+    [ "$s" = 200 ] && break
+    lost=$((lost + 1))
+    [ "$lost" -lt 3 ] || sleep 0.2               # something keeps killing idle workers: do not spin
+    continue
+  fi
+  lost=0
+  e=
+  IFS= read -r -d '' -n 4097 e <"$run/stderr"
+  if [ ${#e} -gt 4096 ]; then  # keep the last 4 KiB; only a long stderr pays for the fork
+    e=$(tail -c 4096 "$run/stderr"; printf x) && e=${e%x}
+  fi
+  printf '\n\003%s %d %d\n%s' "$mk" "$s" "${#e}" "$e"
 done
