@@ -30,6 +30,13 @@ export const TOOLS = /** @type {const} */ ({
   // The run report's browser check (scenarios/report.test.ts). Debian only: Ubuntu's chromium is a snap stub,
   // and GitHub's Ubuntu runners come with google-chrome, which the check also uses.
   chromium: 'chromium',
+  // Images you bring (images/examples/trixie-grub, scenarios/byo-image): a GPT disk with an ESP written without
+  // mounting it, OVMF for firmware: 'uefi', and Nix's parser for images/nixos (its unit test).
+  sfdisk: 'fdisk',
+  'mkfs.vfat': 'dosfstools',
+  mcopy: 'mtools',
+  '/usr/share/OVMF/OVMF_CODE_4M.fd': 'ovmf',
+  'nix-instantiate': 'nix-bin',
 });
 
 /** mmdebstrap is given this keyring explicitly (images/debian/build.sh --keyring): Ubuntu's apt has no Debian keys. */
@@ -40,7 +47,7 @@ export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
  * @property {string} osRelease   content of /etc/os-release
  * @property {number} uid
  * @property {boolean} passwordlessSudo  `sudo -n true` succeeds
- * @property {string[]} missingTools     keys of TOOLS not on PATH
+ * @property {string[]} missingTools     keys of TOOLS not on PATH (a key that is a path: a file that does not exist)
  * @property {boolean} keyring           DEBIAN_KEYRING exists
  * @property {boolean} [universe]        Ubuntu: the universe component is in the apt sources
  * @property {boolean} [imageCached]     the current base image is already built
@@ -142,7 +149,7 @@ export function gatherFacts() {
     uid,
     user,
     passwordlessSudo: uid !== 0 && onPath('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0,
-    missingTools: Object.keys(TOOLS).filter((t) => !onPath(t)),
+    missingTools: Object.keys(TOOLS).filter((t) => (t.startsWith('/') ? !existsSync(t) : !onPath(t))),
     keyring: existsSync(DEBIAN_KEYRING),
     universe: sources.some((s) => /\buniverse\b/.test(readOr(s))),
     imageCached: existsSync(join(cache, 'images', `debian-${recipeHashOf(DEFAULT_RECIPE_DIR)}`, 'complete')),

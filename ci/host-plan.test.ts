@@ -73,6 +73,12 @@ describe('hostPlan: the commands a Debian or Ubuntu host runs', () => {
 });
 
 describe('the report browser', () => {
+  it('images you bring: partitioning, FAT and firmware packages and nix-bin; a firmware file counts as missing by its path', () => {
+    const p = hostPlan(facts({ missingTools: ['sfdisk', 'mkfs.vfat', 'mcopy', '/usr/share/OVMF/OVMF_CODE_4M.fd', 'nix-instantiate'] }));
+    expect(p.packages).toEqual(['fdisk', 'dosfstools', 'mtools', 'ovmf', 'nix-bin']);
+    expect(p.commands.at(-1)).toEqual([...install, 'fdisk', 'dosfstools', 'mtools', 'ovmf', 'nix-bin']);
+  });
+
   it('Debian installs chromium; Ubuntu (a snap stub there) does not', () => {
     const deb = hostPlan({ osRelease: 'ID=debian\n', uid: 0, passwordlessSudo: false, missingTools: ['chromium'], keyring: true });
     expect(deb.packages).toEqual(['chromium']);
