@@ -10,7 +10,7 @@ import { lock as lockFile } from 'proper-lockfile';
 import { ConfigError, InfraError } from '../errors.js';
 import { logger } from '../log.js';
 import { NotYet, retryUntil } from '../retry.js';
-import { debianRecipe, imageName, recipeHash, withPackages, type Recipe } from './recipe.js';
+import { debianRecipe, imageName, recipeHash, trixieGrubRecipe, withPackages, type Recipe } from './recipe.js';
 import type { FirmwareKind } from '../qemu/firmware.js';
 
 const log = logger('images');
@@ -158,7 +158,7 @@ export interface CachedImage {
 }
 
 /** Images in the cache; `current` marks those matching today's recipes (a derived image: with its packages). */
-export function listImages(recipes: Recipe[] = [debianRecipe]): CachedImage[] {
+export function listImages(recipes: Recipe[] = [debianRecipe, trixieGrubRecipe]): CachedImage[] {
   const root = join(cacheRoot(), 'images');
   if (!existsSync(root)) return [];
   const current = (name: string, packages: string[]) => recipes.some((r) => imageName(withPackages(r, packages)) === name);
