@@ -57,12 +57,20 @@ GRUB
   echo "add-contract.sh: contract added to $r"
 }
 
+# Globals, not locals: the EXIT trap runs after disk() has returned.
+work= loop=
+cleanup_disk() {
+  if [ -n "$work" ] && mountpoint -q "$work/mnt"; then umount "$work/mnt"; fi
+  if [ -n "$loop" ]; then partx -d "$loop" 2>/dev/null || true; losetup -d "$loop" || true; fi
+  if [ -n "$work" ]; then rm -rf "$work"; fi
+}
+
 disk() {
-  local img=$1 part=${2:-} work loop raw fmt
+  local img=$1 part=${2:-} raw fmt
   [ "$(id -u)" = 0 ] || { echo "add-contract.sh --disk needs root (loop devices); as a user, apply it to the rootfs directory before the disk is made" >&2; exit 1; }
+  [ -f "$img" ] || { echo "add-contract.sh: no disk image $img" >&2; exit 1; }
   work=$(mktemp -d "${TMPDIR:-/tmp}/n3x-contract.XXXXXX")
-  loop=
-  trap 'mountpoint -q "$work/mnt" && umount "$work/mnt"; [ -n "$loop" ] && { partx -d "$loop" 2>/dev/null; losetup -d "$loop"; }; rm -rf "$work"' EXIT
+  trap cleanup_disk EXIT
   fmt=$(qemu-img info --output=json "$img" | sed -n 's/.*"format": "\([a-z0-9]*\)".*/\1/p' | head -n 1)
   if [ "$fmt" = raw ]; then raw=$img; else raw=$work/disk.raw; qemu-img convert -O raw "$img" "$raw"; fi
   loop=$(losetup --show -f "$raw")

@@ -55,6 +55,8 @@ UUID=$(blkid -s UUID -o value "${loop}p2") /boot/efi vfat umask=0077,nofail 0 0
 FSTAB
 for d in dev proc sys; do mount --bind "/$d" "$mnt/$d"; done
 
+echo "step: initramfs (with the contract's virtio_console)"
+chroot "$mnt" update-initramfs -u -k all
 echo "step: grub"
 chroot "$mnt" grub-install --target=i386-pc "$loop"
 chroot "$mnt" update-grub
