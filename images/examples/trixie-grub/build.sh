@@ -53,7 +53,13 @@ cat > "$mnt/etc/fstab" <<FSTAB
 UUID=$(blkid -s UUID -o value "${loop}p3") / ext4 rw,relatime,errors=remount-ro 0 1
 UUID=$(blkid -s UUID -o value "${loop}p2") /boot/efi vfat umask=0077,nofail 0 0
 FSTAB
-for d in dev proc sys; do mount --bind "/$d" "$mnt/$d"; done
+for d in proc sys; do mount --bind "/$d" "$mnt/$d"; done
+# A private /dev for the chroot: the loop device and its partitions, and the by-uuid link udev would make
+# (grub-mkconfig writes root=UUID=… only when /dev/disk/by-uuid/<uuid> exists; the host's /dev stays untouched).
+mount -t tmpfs -o mode=0755 n3x-dev "$mnt/dev"
+cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty "$loop" "${loop}"p[0-9]* "$mnt/dev/"
+mkdir -p "$mnt/dev/disk/by-uuid"
+ln -s "../../$(basename "$loop")p3" "$mnt/dev/disk/by-uuid/$(blkid -s UUID -o value "${loop}p3")"
 
 echo "step: initramfs (with the contract's virtio_console)"
 chroot "$mnt" update-initramfs -u -k all
@@ -61,6 +67,7 @@ echo "step: grub"
 chroot "$mnt" grub-install --target=i386-pc "$loop"
 chroot "$mnt" update-grub
 grep -q 'console=ttyS0' "$mnt/boot/grub/grub.cfg" || { echo "build.sh: grub.cfg lacks the contract's console=ttyS0" >&2; exit 1; }
+grep -q 'root=UUID=' "$mnt/boot/grub/grub.cfg" || { echo "build.sh: grub.cfg does not name the root filesystem by UUID" >&2; exit 1; }
 # UEFI: what grub-install --removable writes (it insists on a mounted FAT ESP): GRUB's x86_64-efi modules next to
 # the i386-pc ones, and EFI/BOOT/BOOTX64.EFI finding the root filesystem by UUID and reading the same grub.cfg.
 cp -a "$mnt/usr/lib/grub/x86_64-efi" "$mnt/boot/grub/"
