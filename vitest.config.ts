@@ -12,7 +12,7 @@ export default defineConfig({
         plugins: [report],
         test: {
           name: 'unit',
-          include: ['harness/**/*.test.ts', 'profiles/**/*.test.ts', 'ci/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['harness/**/*.test.ts', 'profiles/**/*.test.ts', 'ci/**/*.test.ts', 'bench/**/*.test.ts', 'images/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },

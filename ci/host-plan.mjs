@@ -36,10 +36,17 @@ export const TOOLS = /** @type {const} */ ({
   // The run report's browser check (scenarios/report.test.ts). Debian only: Ubuntu's chromium is a snap stub,
   // and GitHub's Ubuntu runners come with google-chrome, which the check also uses.
   chromium: 'chromium',
+  // Images you bring (images/examples/trixie-grub, scenarios/byo-image): a GPT disk with an ESP written without
+  // mounting it, and Nix's parser for images/nixos (its unit test).
+  sfdisk: 'fdisk',
+  'mkfs.vfat': 'dosfstools',
+  mcopy: 'mtools',
+  'nix-instantiate': 'nix-bin',
 });
 
-/** Files (not commands) n3x needs -> their package: UEFI firmware for aarch64 machines booted from a disk. */
+/** Files (not commands) n3x needs -> their package: UEFI firmware for disks that boot through it (OVMF on x86_64, AAVMF on aarch64). */
 export const FILES = /** @type {const} */ ({
+  '/usr/share/OVMF/OVMF_CODE_4M.fd': 'ovmf',
   '/usr/share/AAVMF/AAVMF_CODE.fd': 'qemu-efi-aarch64',
 });
 

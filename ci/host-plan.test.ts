@@ -79,6 +79,12 @@ describe('hostPlan: the commands a Debian or Ubuntu host runs', () => {
 });
 
 describe('the report browser', () => {
+  it('images you bring: partitioning, FAT and firmware packages and nix-bin; a firmware file counts as missing by its path', () => {
+    const p = hostPlan(facts({ missingTools: ['sfdisk', 'mkfs.vfat', 'mcopy', 'nix-instantiate'], missingFiles: ['/usr/share/OVMF/OVMF_CODE_4M.fd'] }));
+    expect(p.packages).toEqual(['fdisk', 'dosfstools', 'mtools', 'nix-bin', 'ovmf']);
+    expect(p.commands.at(-1)).toEqual([...install, 'fdisk', 'dosfstools', 'mtools', 'nix-bin', 'ovmf']);
+  });
+
   it('Debian installs chromium; Ubuntu (a snap stub there) does not', () => {
     const deb = hostPlan({ osRelease: 'ID=debian\n', uid: 0, passwordlessSudo: false, missingTools: ['chromium'], keyring: true });
     expect(deb.packages).toEqual(['chromium']);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { detectAccel } from '../accel.js';
 import { ConfigError, InfraError, N3xError } from '../errors.js';
-import type { ImageFiles } from '../images/cache.js';
+import type { ImageFiles, ImageOption } from '../images/cache.js';
 import { backingOf, createOverlay, rebaseDisk } from '../images/disks.js';
 import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
@@ -45,6 +45,8 @@ export interface NodeSpec extends NodeConfig {
   rootDiskGiB?: number;
   /** This node's read-only layers instead of the cluster's (e.g. an aarch64 node's arm64 k3s layer). */
   layers?: { path: string; serial: string }[];
+  /** This node's own image (an image you bring: see images/CONTRACT.md); default the cluster's `image`. */
+  image?: ImageOption;
 }
 
 /** Cluster-wide options; the NodeConfig fields (files, unitFiles, sysctl, modules, hosts, packages) are every node's defaults. */
@@ -53,8 +55,11 @@ export interface ClusterOptions extends NodeConfig {
   profile: ProfileName | NetworkProfile;
   /** Node names or specs; a number n means n100-1 … n100-n. Default 3. */
   nodes?: number | (string | NodeSpec)[];
-  /** Image to boot; default: the built-in Debian image (built and cached on first use; derived per package set). */
-  image?: ImageFiles | { disk: string; kernel: string; initrd: string };
+  /**
+   * Image to boot; default: the built-in Debian image (built and cached on first use; derived per package set).
+   * `{ disk }` alone boots a disk with a bootloader through firmware (`firmware: 'bios' | 'uefi'`).
+   */
+  image?: ImageOption;
   /** Network backend; default N3X_NET, else bridge as root and vde otherwise. */
   network?: BackendKind;
   /** Per-node defaults, overridden by NodeSpec fields. */
@@ -581,7 +586,8 @@ function imageId(img: ImageFiles): unknown {
     const st = statSync(p);
     return { path: p, size: st.size, mtimeMs: Math.round(st.mtimeMs) };
   };
-  return img.id === 'custom' ? [fileId(img.disk), fileId(img.kernel), fileId(img.initrd)] : img.id;
+  const files = img.id === 'custom' ? [img.disk, img.kernel, img.initrd].flatMap((p) => (p ? [fileId(p)] : [])) : img.id;
+  return img.firmware ? [files, img.firmware] : files;
 }
 
 /** Which machines the host emulates (a foreign instruction set under TCG), for the cluster's first log line. Pure. */

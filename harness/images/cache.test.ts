@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratchDir } from '../testing/scratch.js';
-import { acquireBuildLock } from './cache.js';
+import { ConfigError } from '../errors.js';
+import { acquireBuildLock, validateImage } from './cache.js';
 
 const dir = useScratchDir('n3x-lock-');
 
@@ -27,5 +29,22 @@ describe('image build lock', () => {
     const release = await acquireBuildLock(path);
     await expect(acquireBuildLock(path, 1500)).rejects.toThrow(/busy\.lock/);
     await release();
+  });
+});
+
+describe('validateImage (images you bring)', () => {
+  const disk = join(dir, 'disk.qcow2');
+  const touch = (p: string) => writeFileSync(p, '');
+  it('a disk alone boots through firmware; kernel and initrd come together; firmware only without a kernel', () => {
+    touch(disk);
+    touch(join(dir, 'k'));
+    touch(join(dir, 'i'));
+    expect(validateImage({ disk })).toEqual({ disk, id: 'custom' });
+    expect(validateImage({ disk, firmware: 'uefi' })).toEqual({ disk, firmware: 'uefi', id: 'custom' });
+    expect(validateImage({ disk, kernel: join(dir, 'k'), initrd: join(dir, 'i') }).kernel).toBe(join(dir, 'k'));
+    expect(() => validateImage({ disk, kernel: join(dir, 'k') })).toThrow(/kernel and initrd come together/);
+    expect(() => validateImage({ disk, kernel: join(dir, 'k'), initrd: join(dir, 'i'), firmware: 'bios' })).toThrow(ConfigError);
+    expect(() => validateImage({ disk, firmware: 'coreboot' as 'bios' })).toThrow(/'bios' \(SeaBIOS\) or 'uefi'/);
+    expect(() => validateImage({ disk: join(dir, 'missing.qcow2') })).toThrow(/file not found/);
   });
 });

@@ -11,20 +11,30 @@ import { ConfigError, InfraError } from '../errors.js';
 import { logger } from '../log.js';
 import { NotYet, retryUntil } from '../retry.js';
 import { archProfile, type Arch } from '../qemu/arch.js';
-import { debianRecipe, imageName, recipeHash, withArch, withPackages, type Recipe } from './recipe.js';
+import { debianRecipe, imageName, recipeHash, trixieGrubRecipe, withArch, withPackages, type Recipe } from './recipe.js';
+import type { FirmwareKind } from '../qemu/firmware.js';
 
 const log = logger('images');
 
-/** The three files a bootable n3x image consists of. */
+/**
+ * A bootable n3x image: a root disk, and either the kernel and initrd QEMU boots directly (the built-in image)
+ * or neither, for a disk with a partition table and a bootloader that boots through firmware (images you bring).
+ */
 export interface ImageFiles {
   disk: string;
-  kernel: string;
-  initrd: string;
+  /** Direct kernel boot: the kernel (with `initrd`), outside the disk. Absent: the disk boots through firmware. */
+  kernel?: string;
+  initrd?: string;
+  /** Firmware of a disk-booted image: 'bios' (SeaBIOS, the x86_64 default) or 'uefi' (OVMF; AAVMF on aarch64). */
+  firmware?: FirmwareKind;
   /** Identifies the image (recipe-hash, or 'custom'); snapshot keys and logs use it. */
   id: string;
   /** The guest architecture the image was built for (unknown for a custom image). */
   arch?: Arch;
 }
+
+/** What a cluster or node accepts as `image`: files (see ImageFiles) or an image recipe folder built into the cache. */
+export type ImageOption = Omit<ImageFiles, 'id'> & { id?: string } | { recipe: Recipe; firmware?: FirmwareKind };
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.N3X_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n3x'));
@@ -34,16 +44,28 @@ function imageDir(r: Recipe): string {
   return join(cacheRoot(), 'images', imageName(r));
 }
 
+/** A built image's files: a recipe whose build.sh writes no vmlinuz boots its disk through firmware. */
 function filesIn(dir: string, id: string, arch?: Arch): ImageFiles {
-  return { disk: join(dir, 'disk.qcow2'), kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), id, ...(arch && arch !== 'x86_64' ? { arch } : {}) };
+  const disk = join(dir, 'disk.qcow2');
+  const archPart = arch && arch !== 'x86_64' ? { arch } : {};
+  return existsSync(join(dir, 'vmlinuz')) ? { disk, kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img'), id, ...archPart } : { disk, id, ...archPart };
 }
 
-/** Checks user-supplied image paths before any VM starts. */
+/** Checks user-supplied image paths (and the kernel/firmware combination) before any VM starts. */
 export function validateImage(img: Omit<ImageFiles, 'id'> & { id?: string }): ImageFiles {
+  const fix = 'build it with `npx n3x images build`, or pass an existing qcow2 disk (with kernel and initrd for a direct kernel boot, without them for a disk with a bootloader)';
+  if ((img.kernel === undefined) !== (img.initrd === undefined)) {
+    throw new ConfigError(img.kernel === undefined ? 'image.kernel' : 'image.initrd', 'kernel and initrd come together', 'give both (direct kernel boot) or neither (the disk boots through firmware and its own bootloader)');
+  }
+  if (img.kernel !== undefined && img.firmware !== undefined) {
+    throw new ConfigError('image.firmware', `firmware '${img.firmware}' with a kernel`, 'firmware applies to a disk that boots itself: drop kernel and initrd, or drop firmware');
+  }
+  if (img.firmware !== undefined && img.firmware !== 'bios' && img.firmware !== 'uefi') {
+    throw new ConfigError('image.firmware', `'${String(img.firmware)}'`, "use 'bios' (SeaBIOS) or 'uefi' (OVMF)");
+  }
   for (const k of ['disk', 'kernel', 'initrd'] as const) {
-    if (!img[k] || !existsSync(img[k])) {
-      throw new ConfigError(`image.${k}`, `file not found: ${img[k] || '(empty)'}`, 'build it with `npx n3x images build` or pass existing qcow2/kernel/initrd paths');
-    }
+    if (k !== 'disk' && img[k] === undefined) continue;
+    if (!img[k] || !existsSync(img[k])) throw new ConfigError(`image.${k}`, `file not found: ${img[k] || '(empty)'}`, fix);
   }
   return { ...img, id: img.id ?? 'custom' };
 }
@@ -144,7 +166,7 @@ export interface CachedImage {
 }
 
 /** Images in the cache; `current` marks those matching today's recipes (a derived image: with its packages). */
-export function listImages(recipes: Recipe[] = [debianRecipe]): CachedImage[] {
+export function listImages(recipes: Recipe[] = [debianRecipe, trixieGrubRecipe]): CachedImage[] {
   const root = join(cacheRoot(), 'images');
   if (!existsSync(root)) return [];
   const current = (name: string, packages: string[], arch: Arch) => recipes.some((r) => imageName(withPackages(withArch(r, arch), packages)) === name);

@@ -16,12 +16,24 @@ export interface Recipe {
   packages?: string[];
   /** Guest architecture (default x86_64); build.sh gets its Debian name in N3X_ARCH. */
   arch?: Arch;
+  /** Other folders the build reads (e.g. images/contract), hashed with the recipe's own. */
+  inputs?: string[];
 }
 
 /** The built-in Debian bookworm guest. */
 export const debianRecipe: Recipe = {
   name: 'debian',
   dir: fileURLToPath(new URL('../../images/debian', import.meta.url)),
+};
+
+/**
+ * An example of an image you bring: Debian trixie on a GPT disk with GRUB, booted through firmware, with the
+ * contract added by images/contract/add-contract.sh (whose files it reads, so they are hashed too).
+ */
+export const trixieGrubRecipe: Recipe = {
+  name: 'trixie-grub',
+  dir: fileURLToPath(new URL('../../images/examples/trixie-grub', import.meta.url)),
+  inputs: [fileURLToPath(new URL('../../images/contract', import.meta.url)), fileURLToPath(new URL('../../images/debian/overlay', import.meta.url))],
 };
 
 function walk(dir: string): string[] {
@@ -38,6 +50,13 @@ export function recipeHash(r: Recipe, env: NodeJS.ProcessEnv = process.env): str
     h.update(`${relative(r.dir, f)}\0${statSync(f).mode & 0o111 ? 'x' : '-'}\0`);
     h.update(readFileSync(f));
     h.update('\0');
+  }
+  for (const dir of r.inputs ?? []) {
+    for (const f of walk(dir)) {
+      h.update(`input:${relative(r.dir, f)}\0${statSync(f).mode & 0o111 ? 'x' : '-'}\0`);
+      h.update(readFileSync(f));
+      h.update('\0');
+    }
   }
   // Only derived images hash their packages: the base image's hash stays what ci/recipe-hash.mjs computes.
   if (r.packages?.length) h.update(`packages=${r.packages.join(',')}\n`);

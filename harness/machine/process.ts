@@ -2,7 +2,7 @@
  * A machine's QEMU process: boot, the backdoor and QMP connections, exit watching, saved state, attach and
  * detach, power operations. Commands (commands.ts) and the rest of the Machine API (machine.ts) build on it.
  */
-import { appendFileSync, chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { execa, type ResultPromise } from 'execa';
@@ -18,6 +18,7 @@ import { logger, type Logger } from '../log.js';
 import type { NetemSpec } from '../network/netem.js';
 import { buildQemuArgv, kernelAppend, type NicSpec } from '../qemu/argv.js';
 import { accelFor, archProfile, bootDeadline, type Arch } from '../qemu/arch.js';
+import { FIRMWARE_BOOT_EXTRA_S, firmwareFor, firmwarePackage, type Firmware } from '../qemu/firmware.js';
 import { QmpClient, type QmpEvent } from '../qemu/qmp.js';
 import { NotYet, retryUntil, withDeadline } from '../retry.js';
 import { onExit } from '../util/cleanup.js';
@@ -94,7 +95,7 @@ export abstract class MachineProcess {
     const t0 = Date.now();
     await this.spawn([]);
     try {
-      const bootS = bootDeadline(this.arch, this.accel, this.opts.bootTimeout);
+      const bootS = bootDeadline(this.arch, this.accel, this.opts.bootTimeout) + (this.firmware && this.accel !== 'kvm' && this.opts.bootTimeout === undefined ? FIRMWARE_BOOT_EXTRA_S : 0);
       await withDeadline(() => this.shell!.waitReady(), {
         timeoutMs: bootS * 1000,
         what: 'the backdoor to answer after boot',
@@ -103,6 +104,8 @@ export abstract class MachineProcess {
       });
       const readyAt = Date.now();
       this.lastBootMs = readyAt - t0;
+      // A disk that boots itself has no systemd.hostname= from us on its kernel command line.
+      if (this.firmware) await this.succeed(`echo ${this.name} > /proc/sys/kernel/hostname`);
       // The management NIC only carries 127.0.0.1 port forwards: an address, no gateway, no default route.
       if (this.ports.size) await this.succeed('ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up');
       await this.opts.afterBoot?.(this as unknown as Machine);
@@ -194,9 +197,9 @@ export abstract class MachineProcess {
         accel: this.accel,
         memoryMiB: this.opts.memoryMiB ?? 1024,
         cpus: this.opts.cpus ?? 1,
-        kernel: this.opts.image.kernel,
-        initrd: this.opts.image.initrd,
-        append: kernelAppend(this.name, this.opts.kernelArgs, this.arch),
+        ...(this.firmware
+          ? { firmware: this.firmware, firmwareVars: this.firmware.kind === 'uefi' ? this.path('efivars.fd') : undefined }
+          : { kernel: this.opts.image.kernel, initrd: this.opts.image.initrd, append: kernelAppend(this.name, this.opts.kernelArgs, this.arch) }),
         disks: [
           { path: this.path('root.qcow2'), serial: 'root' },
           ...(this.opts.disks ?? []).map((_, i) => ({ path: this.path(`data${i}.qcow2`), serial: `data${i}` })),
@@ -309,12 +312,24 @@ export abstract class MachineProcess {
     this.proc = undefined;
   }
 
-  /** The machine's writable disk files in its state dir (root overlay, then data disks). */
+  /** The machine's writable disk files in its state dir (root overlay, data disks, then a UEFI variable store). */
   diskFiles(): string[] {
-    return ['root.qcow2', ...(this.opts.disks ?? []).map((_, i) => `data${i}.qcow2`)].map((f) => this.path(f));
+    const nvram = this.firmware?.kind === 'uefi' ? ['efivars.fd'] : [];
+    return ['root.qcow2', ...(this.opts.disks ?? []).map((_, i) => `data${i}.qcow2`), ...nvram].map((f) => this.path(f));
+  }
+
+  /** The firmware of an image without a kernel (it boots from its disk's bootloader); undefined for direct kernel boot. */
+  protected get firmware(): Firmware | undefined {
+    return this.opts.image.kernel ? undefined : firmwareFor(this.arch, this.opts.image.firmware);
   }
 
   private async prepareDisks(): Promise<void> {
+    const fw = this.firmware;
+    if (fw?.kind === 'uefi' && !existsSync(this.path('efivars.fd'))) {
+      if (!existsSync(fw.code) || !existsSync(fw.vars)) throw new ConfigError('image.firmware', `UEFI firmware not found (${fw.code}, ${fw.vars})`, `install ${firmwarePackage(this.arch, fw)} (apt-get install ${firmwarePackage(this.arch, fw)}) or set N3X_UEFI_CODE and N3X_UEFI_VARS`);
+      copyFileSync(fw.vars, this.path('efivars.fd'));
+      chmodSync(this.path('efivars.fd'), 0o600);
+    }
     if (!existsSync(this.path('root.qcow2'))) await createOverlay(this.opts.image.disk, this.path('root.qcow2'), this.opts.rootDiskGiB);
     for (const [i, d] of (this.opts.disks ?? []).entries()) {
       if (!existsSync(this.path(`data${i}.qcow2`))) await createBlankDisk(this.path(`data${i}.qcow2`), d.sizeGiB);

@@ -19,8 +19,6 @@ export interface ArchProfile {
   serialConsole: string;
   /** Architecture-specific kernel arguments besides the console. */
   kernelArgs: string[];
-  /** UEFI firmware for booting a disk without a kernel (Debian's ovmf / qemu-efi-aarch64). */
-  firmware: string;
 }
 
 const PROFILES: Record<Arch, ArchProfile> = {
@@ -30,7 +28,6 @@ const PROFILES: Record<Arch, ArchProfile> = {
     debian: 'amd64',
     serialConsole: 'ttyS0',
     kernelArgs: ['tsc=reliable', 'no_timer_check'],
-    firmware: '/usr/share/OVMF/OVMF_CODE.fd',
   },
   aarch64: {
     arch: 'aarch64',
@@ -38,7 +35,6 @@ const PROFILES: Record<Arch, ArchProfile> = {
     debian: 'arm64',
     serialConsole: 'ttyAMA0',
     kernelArgs: [],
-    firmware: '/usr/share/AAVMF/AAVMF_CODE.fd',
   },
 };
 

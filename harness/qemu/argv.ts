@@ -1,6 +1,7 @@
 /** Pure QEMU command-line builder (unit-tested): one VM with a root disk, backdoor console, serial log, QMP, NICs. */
 import type { Accel } from '../accel.js';
 import { archProfile, cpuModel, machineType, type Arch } from './arch.js';
+import { firmwareArgv, type Firmware } from './firmware.js';
 
 export type NicBackend =
   | { type: 'tap'; ifname: string }
@@ -31,9 +32,13 @@ export interface QemuSpec {
   accel: Accel;
   memoryMiB: number;
   cpus: number;
-  kernel: string;
-  initrd: string;
-  append: string;
+  /** Direct kernel boot. Without a kernel the root disk boots through `firmware` and its own bootloader. */
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  /** Firmware of a disk boot (default SeaBIOS); `firmwareVars` is the machine's own UEFI variable store. */
+  firmware?: Firmware;
+  firmwareVars?: string;
   /** First disk is the root disk (/dev/vda), then /dev/vdb, … */
   disks: DiskSpec[];
   /** In guest order: eth0, eth1, … */
@@ -69,7 +74,7 @@ export function buildQemuArgv(s: QemuSpec): string[] {
     '-m', String(s.memoryMiB),
     '-no-reboot',
     '-pidfile', s.pidFile,
-    '-kernel', s.kernel, '-initrd', s.initrd, '-append', s.append,
+    ...(s.kernel ? ['-kernel', s.kernel, '-initrd', s.initrd ?? '', '-append', s.append ?? ''] : firmwareArgv(s.firmware ?? { kind: 'bios' }, s.firmwareVars)),
     '-qmp', `unix:${s.qmpSocket},server=on,wait=off`,
     '-chardev', `socket,id=ser0,path=${s.serialSocket},server=on,wait=off,logfile=${s.serialLog},logappend=on`,
     '-serial', 'chardev:ser0',
@@ -85,7 +90,8 @@ export function buildQemuArgv(s: QemuSpec): string[] {
   s.disks.forEach((d, i) => {
     const ro = d.readonly ? ',readonly=on' : ',discard=unmap';
     a.push('-drive', `file=${d.path},if=none,id=disk${i},format=${d.format ?? 'qcow2'},cache=writeback${ro}`);
-    a.push('-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial},bus=pcie.0,addr=${hex(DISK_SLOT_BASE + i)}`);
+    const boot = !s.kernel && i === 0 ? ',bootindex=0' : ''; // firmware boots the root disk, never the network
+    a.push('-device', `virtio-blk-pci,drive=disk${i},serial=${d.serial},bus=pcie.0,addr=${hex(DISK_SLOT_BASE + i)}${boot}`);
   });
   if (s.sharedDir) {
     if (/[,\s]/.test(s.sharedDir)) throw new Error(`${s.name}: the shared dir path may not contain commas or spaces: ${s.sharedDir}`);
@@ -94,7 +100,8 @@ export function buildQemuArgv(s: QemuSpec): string[] {
   }
   s.nics.forEach((n, i) => {
     a.push('-netdev', netdev(n));
-    a.push('-device', `virtio-net-pci,id=${n.id},netdev=nd-${n.id},mac=${n.mac},bus=pcie.0,addr=${hex(NIC_SLOT_BASE + i)}`);
+    const rom = s.kernel ? '' : ',romfile='; // no iPXE option ROMs for the firmware to load and try
+    a.push('-device', `virtio-net-pci,id=${n.id},netdev=nd-${n.id},mac=${n.mac},bus=pcie.0,addr=${hex(NIC_SLOT_BASE + i)}${rom}`);
   });
   return [...a, ...(s.extraArgs ?? [])];
 }
