@@ -7,7 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ensureImage } from '../harness/images/cache.js';
 import { trixieGrubRecipe } from '../harness/images/recipe.js';
+import { Machine } from '../harness/machine/machine.js';
+import { stateRoot } from '../harness/util/paths.js';
 import { describeAsRoot } from '../harness/testing/privileges.js';
 import { collectDiagnostics } from '../harness/testing/diagnostics.js';
 import { useCluster } from '../harness/testing/vitest.js';
@@ -74,6 +77,22 @@ d.describe(d.title('byo-image: trixie + GRUB booted through firmware, next to bu
     it('reboots through firmware again, keeping its disk', async () => {
       await byo().reboot();
       expect(await byo().succeed('cat /root/payload.txt /proc/sys/kernel/hostname')).toBe('from the host\nbyo-1\n');
+    });
+  });
+
+  describe.sequential('the same disk through OVMF (firmware: uefi)', () => {
+    let m: Machine | undefined;
+    afterAll(async () => m?.destroy());
+
+    it('boots through UEFI with its own variable store, which snapshots copy with its disks', async () => {
+      const img = await ensureImage(trixieGrubRecipe);
+      m = new Machine({ name: 'byo-uefi', image: { ...img, firmware: 'uefi' }, stateDir: join(stateRoot(), `byo-uefi-${process.pid}`) });
+      await m.start();
+      await m.succeed('test -d /sys/firmware/efi');
+      expect(await m.succeed('cat /proc/sys/kernel/hostname')).toBe('byo-uefi\n');
+      expect(m.diskFiles().map((f) => f.split('/').pop())).toEqual(['root.qcow2', 'efivars.fd']);
+      const argv = JSON.parse(readFileSync(join(m.stateDir, 'qemu.argv'), 'utf8')) as string[];
+      expect(argv).toContain(`if=pflash,format=raw,unit=1,file=${join(m.stateDir, 'efivars.fd')}`);
     });
   });
 });

@@ -8,7 +8,7 @@
 # What it installs, all from images/debian/overlay (the built-in image's own files, so both stay identical):
 #   /usr/lib/n3x/backdoor.sh, /etc/systemd/system/n3x-backdoor.service (enabled in sysinit.target),
 #   /etc/modules-load.d/n3x.conf (virtio_console …), /etc/modprobe.d/n3x-bonding.conf, /etc/sysctl.d/90-n3x.conf,
-#   /etc/tmpfiles.d/tmp.conf (+ tmp.mount masked), /etc/systemd/network/99-default.link -> /dev/null (eth0, eth1, …),
+#   /etc/tmpfiles.d/tmp.conf (+ tmp.mount masked), serial-getty@{hvc0,hvc1,ttyS0} masked, /etc/systemd/network/99-default.link -> /dev/null (eth0, eth1, …),
 #   and for initramfs-tools / dracut images virtio_console in the initramfs list, for GRUB images
 #   /etc/default/grub.d/n3x.cfg (serial console, net.ifnames=0, panic=-1; takes effect at the next update-grub).
 set -euo pipefail
@@ -40,6 +40,9 @@ MODS
   # Kernel interface names (eth0 = management NIC, eth1 … = data NICs), as net.ifnames=0 gives the built-in image.
   mkdir -p "$r/etc/systemd/network"
   ln -sfn /dev/null "$r/etc/systemd/network/99-default.link"
+  # No getty on the harness's consoles: systemd-getty-generator starts one on every virtio console (hvc0: the
+  # backdoor's, whose vhangup kills it; hvc1: the REPL's .shell), and a login prompt on ttyS0 (the serial log).
+  for t in hvc0 hvc1 ttyS0; do ln -sfn /dev/null "$r/etc/systemd/system/serial-getty@$t.service"; done
   # Files a test writes to /tmp right after start() must survive: no tmpfs mounted over /tmp after the backdoor is up.
   ln -sfn /dev/null "$r/etc/systemd/system/tmp.mount"
   if [ -d "$r/etc/default" ]; then

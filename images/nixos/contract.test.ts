@@ -55,8 +55,9 @@ const stubbed = `
     pkgs = { bash = "/nix/store/bash"; iproute2 = "iproute2"; iputils = "iputils"; procps = "procps";
              writeScript = name: text: { inherit name text; }; };
   };
-  in m // { systemd.services.n3x-backdoor = m.systemd.services.n3x-backdoor // {
-    serviceConfig = m.systemd.services.n3x-backdoor.serviceConfig // { ExecStart = "/usr/lib/n3x/backdoor.sh"; }; }; }`;
+      bd = m.systemd.services.n3x-backdoor;
+  in m // { systemd = m.systemd // { services = m.systemd.services // { n3x-backdoor = bd // {
+    serviceConfig = bd.serviceConfig // { ExecStart = "/usr/lib/n3x/backdoor.sh"; }; }; }; }; }`;
 
 describe.skipIf(!hasNix)(title('images/nixos (NixOS path: parsed and evaluated here, never built)'), () => {
   it('every .nix file parses', () => {
@@ -81,7 +82,8 @@ describe.skipIf(!hasNix)(title('images/nixos (NixOS path: parsed and evaluated h
   });
 
   it('modules, serial console, kernel NIC names, no DHCP or default route, as CONTRACT.md lists', () => {
-    const m = evalJson(`let m = ${stubbed}; in { inherit (m) boot networking; }`);
+    const m = evalJson(`let m = ${stubbed}; in { inherit (m) boot networking; gettys = map (t: m.systemd.services."serial-getty@\${t}".enable) [ "hvc0" "hvc1" "ttyS0" ]; }`);
+    expect(m.gettys).toEqual([false, false, false]); // enable = false masks the unit (a getty's vhangup on hvc0 kills the backdoor)
     expect(m.boot.initrd.kernelModules).toContain('virtio_console');
     expect(m.boot.kernelModules).toEqual(expect.arrayContaining(['8021q', 'bonding', '9p', '9pnet_virtio']));
     expect(m.boot.extraModprobeConfig).toBe(readFileSync(join(overlay, 'etc/modprobe.d/n3x-bonding.conf'), 'utf8').trim());

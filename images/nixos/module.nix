@@ -11,6 +11,12 @@ in
 {
   systemd.services.n3x-backdoor = import ./backdoor-unit.nix { execStart = "${backdoor}"; };
 
+  # No getty on the harness's consoles (systemd-getty-generator starts one on every virtio console: on hvc0 its
+  # vhangup kills the backdoor; hvc1 is the REPL's .shell), nor a login prompt in the serial log (ttyS0).
+  systemd.services."serial-getty@hvc0".enable = false;
+  systemd.services."serial-getty@hvc1".enable = false;
+  systemd.services."serial-getty@ttyS0".enable = false;
+
   # virtio_console early: /dev/hvc0, /dev/hvc1 and the n3x.out port exist before the backdoor starts.
   boot.initrd.availableKernelModules = [ "virtio_pci" "virtio_blk" "virtio_net" "virtio_rng" ];
   boot.initrd.kernelModules = [ "virtio_console" ];
