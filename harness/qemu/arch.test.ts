@@ -45,8 +45,13 @@ describe('guest architectures', () => {
     expect(accelFor('aarch64', 'kvm', 'aarch64')).toBe('kvm');
     expect(bootDeadline('x86_64', 'tcg', undefined, 'x86_64')).toBe(120);
     expect(bootDeadline('aarch64', 'tcg', undefined, 'x86_64')).toBe(Math.ceil(120 * EMULATION_FACTOR));
-    expect(bootDeadline('aarch64', 'tcg', 300, 'x86_64')).toBe(Math.ceil(300 * EMULATION_FACTOR));
-    expect(bootDeadline('x86_64', 'tcg', 300, 'x86_64')).toBe(300);
-    expect(EMULATION_FACTOR).toBeGreaterThan(1);
+    // The mechanism, with a factor other than the recorded one: foreign guests only, given or default deadline.
+    expect(bootDeadline('aarch64', 'tcg', undefined, 'x86_64', 2.5)).toBe(300);
+    expect(bootDeadline('aarch64', 'tcg', 300, 'x86_64', 2.5)).toBe(750);
+    expect(bootDeadline('x86_64', 'tcg', 300, 'x86_64', 2.5)).toBe(300);
+    expect(bootDeadline('x86_64', 'tcg', 100, 'aarch64', 2.5)).toBe(250);
+    // Never less time than a native guest, whatever was measured.
+    expect(bootDeadline('aarch64', 'tcg', 100, 'x86_64', 0.77)).toBe(100);
+    expect(EMULATION_FACTOR).toBeGreaterThanOrEqual(1);
   });
 });
