@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratchDir } from '../testing/scratch.js';
 import { ConfigError } from '../errors.js';
-import { acquireBuildLock, validateImage } from './cache.js';
+import { acquireBuildLock, ensureImage, validateImage } from './cache.js';
 
 const dir = useScratchDir('n3x-lock-');
 
@@ -46,5 +46,25 @@ describe('validateImage (images you bring)', () => {
     expect(() => validateImage({ disk, kernel: join(dir, 'k'), initrd: join(dir, 'i'), firmware: 'bios' })).toThrow(ConfigError);
     expect(() => validateImage({ disk, firmware: 'coreboot' as 'bios' })).toThrow(/'bios' \(SeaBIOS\) or 'uefi'/);
     expect(() => validateImage({ disk: join(dir, 'missing.qcow2') })).toThrow(/file not found/);
+  });
+});
+
+describe('ensureImage', () => {
+  it('describes a freshly built image by the files the build wrote (a kernel: direct boot), as a cached one', async () => {
+    const recipeDir = join(dir, 'recipe');
+    mkdirSync(recipeDir);
+    // A recipe whose build.sh writes a direct-boot image's three files (a stand-in for images/debian/build.sh).
+    writeFileSync(join(recipeDir, 'build.sh'), 'mkdir -p "$1" && for f in disk.qcow2 vmlinuz initrd.img; do echo x > "$1/$f"; done\n');
+    const saved = process.env.N3X_CACHE_DIR;
+    process.env.N3X_CACHE_DIR = join(dir, 'cache');
+    try {
+      const built = await ensureImage({ name: 'fixture', dir: recipeDir });
+      expect(built.kernel).toMatch(/vmlinuz$/);
+      expect(built.initrd).toMatch(/initrd\.img$/);
+      expect(await ensureImage({ name: 'fixture', dir: recipeDir })).toEqual(built);
+    } finally {
+      if (saved === undefined) delete process.env.N3X_CACHE_DIR;
+      else process.env.N3X_CACHE_DIR = saved;
+    }
   });
 });

@@ -73,14 +73,15 @@ export function validateImage(img: Omit<ImageFiles, 'id'> & { id?: string }): Im
 /** Returns the cached image for the recipe, building it first when missing (with a lock against parallel builds). */
 export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: boolean } = {}): Promise<ImageFiles> {
   const dir = imageDir(r);
-  const files = filesIn(dir, imageName(r), r.arch);
-  if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files;
+  // Read the files only once the image is there: which ones exist says how it boots (kernel or firmware).
+  const files = () => filesIn(dir, imageName(r), r.arch);
+  if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files();
   mkdirSync(join(cacheRoot(), 'images'), { recursive: true });
   const release = await acquireBuildLock(`${dir}.lock`);
   try {
-    if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files;
+    if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files();
     await buildInto(r, dir);
-    return files;
+    return files();
   } finally {
     await release();
   }
