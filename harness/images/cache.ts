@@ -95,7 +95,7 @@ async function buildInto(r: Recipe, dir: string): Promise<void> {
   const extra = r.packages?.length ? ` + ${r.packages.join(' ')}` : '';
   const arch = archProfile(r.arch);
   const foreign = arch.arch !== 'x86_64';
-  log.info(`building image ${r.name}${foreign ? ` (${arch.arch})` : ''}${extra} (${recipeHash(r)}) — first time only, about ${foreign ? '15–30 minutes (package scripts run under qemu-user)' : '1–2 minutes'}`);
+  log.info(`building image ${r.name}${foreign ? ` (${arch.arch})` : ''}${extra} (${recipeHash(r)}) — first time only, about ${foreign ? '5–10 minutes (package scripts run under qemu-user)' : '1–2 minutes'}`);
   // build.sh installs N3X_EXTRA_PACKAGES next to packages.txt: a derived image takes the same (root or rootless) path.
   const env = { N3X_EXTRA_PACKAGES: (r.packages ?? []).join(' '), N3X_ARCH: arch.debian };
   const p = execa('bash', [join(r.dir, 'build.sh'), tmp], { all: true, reject: false, env });
