@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { chooseBackend } from '../network/backend.js';
-import { emulatedNote, macFor, normalizeNodes } from './cluster.js';
+import { emulatedNote, imageCounts, macFor, normalizeNodes } from './cluster.js';
 
 describe('normalizeNodes', () => {
   it('defaults to three n100 nodes', () => {
@@ -30,6 +30,10 @@ describe('mixed-architecture node lists', () => {
     expect(emulatedNote(nodes, 'x86_64')).toBe('emulated: jetson-1 (aarch64)');
     expect(emulatedNote(nodes, 'aarch64')).toBe('emulated: n100-1 (x86_64)');
     expect(emulatedNote(normalizeNodes(2), 'x86_64')).toBe('emulated: none');
+  });
+  it('the first log line counts the machines of each image', () => {
+    expect(imageCounts(['debian-a', 'debian-a', 'debian-aarch64-b', 'debian-a'])).toBe('3 × debian-a + 1 × debian-aarch64-b');
+    expect(imageCounts(['debian-a', 'debian-a'])).toBe('2 × debian-a');
   });
 });
 

@@ -198,7 +198,7 @@ export class Cluster {
     const kind = this.backend;
     const b = backendFor(kind);
     const accel = detectAccel();
-    log.info(`cluster ${this.id}: ${this.nodes.length} × ${[...new Set(Object.values(this.images).map((i) => i.id))].join(' + ')}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), ${emulatedNote(this.nodes)}, state ${this.stateDir}`);
+    log.info(`cluster ${this.id}: ${imageCounts(Object.values(this.images).map((i) => i.id))}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), ${emulatedNote(this.nodes)}, state ${this.stateDir}`);
     this.undoExit = onExit(() => rmSync(this.stateDir, { recursive: true, force: true }));
     this.writeDescriptor('starting');
     this.reaper = startReaper(this.stateDir); // from here on, a killed run leaves nothing behind
@@ -588,6 +588,13 @@ function imageId(img: ImageFiles): unknown {
   };
   const files = img.id === 'custom' ? [img.disk, img.kernel, img.initrd].flatMap((p) => (p ? [fileId(p)] : [])) : img.id;
   return img.firmware ? [files, img.firmware] : files;
+}
+
+/** '3 × debian-… + 1 × debian-aarch64-…': how many machines boot each image, for the cluster's first log line. Pure. */
+export function imageCounts(ids: string[]): string {
+  const n = new Map<string, number>();
+  for (const id of ids) n.set(id, (n.get(id) ?? 0) + 1);
+  return [...n].map(([id, k]) => `${k} × ${id}`).join(' + ');
 }
 
 /** Which machines the host emulates (a foreign instruction set under TCG), for the cluster's first log line. Pure. */
