@@ -12,6 +12,7 @@ import { Machine } from '../harness/machine/machine.js';
 import { ARCHES, archProfile, cpuModel, EMULATION_FACTOR, parseArch, type Arch } from '../harness/qemu/arch.js';
 import { detectAccel } from '../harness/accel.js';
 import { stateRoot } from '../harness/util/paths.js';
+import { spread, type Spread } from './roundtrip.js';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -22,7 +23,7 @@ export interface ArchFigures {
   cpu: string;
   bootToReadyMs: number[];
   bootMedianMs: number;
-  succeedTrue: { n: number; medianMs: number; p95Ms: number };
+  succeedTrue: Spread;
 }
 
 /** Boots one VM of `arch` `runs` times (fresh overlay each time) and times 100 round trips on the last boot. */
@@ -48,8 +49,7 @@ export async function measureArch(arch: Arch, runs = 1): Promise<ArchFigures> {
       await m.destroy();
     }
   }
-  const sorted = [...rt].sort((a, b) => a - b);
-  return { cpu: cpuModel(arch, detectAccel().accel), bootToReadyMs: boots, bootMedianMs: median(boots), succeedTrue: { n: rt.length, medianMs: median(rt), p95Ms: Number(sorted[Math.floor(0.95 * sorted.length)].toFixed(2)) } };
+  return { cpu: cpuModel(arch, detectAccel().accel), bootToReadyMs: boots, bootMedianMs: median(boots), succeedTrue: spread(rt) };
 }
 
 /** Every requested architecture's figures and, with both, the measured boot factor next to the recorded one. */
