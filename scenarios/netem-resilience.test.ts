@@ -7,17 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { netemProfiles, type Machine } from '../harness/index.js';
 import { useCluster } from '../harness/testing/vitest.js';
-import { ETCD_FORMED, ETCD_UNITS, etcdctl, leader, waitHealthy } from './lib/etcd.js';
+import { ETCD_FORMED, ETCD_UNITS, etcdctl, leader, parseTimedPuts, timedPuts, waitHealthy } from './lib/etcd.js';
 import { ping } from './lib/net.js';
 
 /** Times n sequential etcd writes from one member; returns per-write ms and the failures. */
-async function writeBatch(m: Machine, n: number, prefix: string): Promise<{ ms: number[]; failed: number }> {
-  const out = await m.succeed(
-    `for i in $(seq ${n}); do s=$(date +%s%N); ${etcdctl(`put ${prefix}-$i v$i`, 5)} >/dev/null 2>&1; r=$?; e=$(date +%s%N); echo "$r $(( (e - s) / 1000000 ))"; done`,
-  );
-  const rows = out.trim().split('\n').map((l) => l.split(' ').map(Number));
-  return { ms: rows.filter(([r]) => r === 0).map(([, t]) => t), failed: rows.filter(([r]) => r !== 0).length };
-}
+const writeBatch = async (m: Machine, n: number, prefix: string) => parseTimedPuts(await m.succeed(timedPuts(prefix, n)));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** TCP segments the guest retransmitted since boot (/proc/net/snmp). */
 async function retransmits(m: Machine): Promise<number> {
