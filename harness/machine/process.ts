@@ -349,8 +349,7 @@ export abstract class MachineProcess {
   /** Powers off cleanly (systemctl poweroff) and waits for QEMU to exit. */
   async shutdown(opts: TimeoutOpt = {}): Promise<void> {
     if (!this.pid) return;
-    this.expectExit = true;
-    this.shell?.run('systemctl poweroff --no-block', 5000).catch(() => undefined);
+    await this.requestPowerAction('poweroff');
     await this.waitForShutdown({ timeout: opts.timeout ?? 90 });
   }
 
@@ -362,10 +361,31 @@ export abstract class MachineProcess {
   /** Reboots the guest (systemctl reboot); the same disks come back on a fresh boot. */
   async reboot(): Promise<void> {
     if (!this.pid) throw new InfraError('reboot: machine is not running', { machine: this.name, hint: 'call start() first' });
-    this.expectExit = true; // QEMU runs with -no-reboot: the guest's reboot ends the process, we start it again
-    this.shell?.run('systemctl reboot --no-block', 5000).catch(() => undefined);
+    await this.requestPowerAction('reboot'); // QEMU runs with -no-reboot: the reboot ends the process, we start it again
     await this.waitForShutdown({ timeout: 90 });
     await this.start();
+  }
+
+  /**
+   * Asks the guest's systemd to reboot or power off and waits for systemctl's answer: the job was queued (status 0),
+   * or the guest refused and the error says why. The command's deadline is the one any command has: under a loaded
+   * TCG host systemctl can take seconds to start, and interrupting it before it has queued the job (as a 5 s
+   * deadline once did) leaves a guest that never shuts down.
+   */
+  private async requestPowerAction(verb: 'reboot' | 'poweroff', timeout = 120): Promise<void> {
+    const shell = this.shell;
+    if (!shell?.bootId) throw new InfraError(`${verb}: the backdoor is not connected`, this.context({ hint: 'call start() first' }));
+    this.expectExit = true;
+    const command = `systemctl ${verb} --no-block`;
+    const r = await shell.run(command, timeout * 1000).catch((e: unknown) => {
+      if (!this.pid) return undefined; // QEMU already exited: the guest went down before the answer came back
+      this.expectExit = false;
+      throw new InfraError(`${verb}: no answer from the guest to '${command}': ${e instanceof Error ? e.message : String(e)}`, this.context({ command }));
+    });
+    if (!r || (r.status === 0 && !r.timedOut)) return;
+    this.expectExit = false;
+    const why = r.timedOut ? `'${command}' did not answer within ${timeout} s and was interrupted` : `'${command}' exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ') || '(no stderr)'}`;
+    throw new InfraError(`${verb}: the guest did not accept the request: ${why}`, this.context({ command, hint: 'the guest is still up and unchanged; look at `systemctl list-jobs` and the journal in it' }));
   }
 
   /** Waits until QEMU has exited (after a guest-initiated poweroff). */
