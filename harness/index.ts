@@ -2,7 +2,8 @@
 export { Machine, type MachineOptions, type ExecResult, type TimeoutOpt } from './machine/machine.js';
 export { Cluster, startCluster, snapshotsOff, type ClusterOptions, type NodeSpec, type SnapshotSpec } from './cluster/cluster.js';
 export { listSnapshots, pruneSnapshots, snapshotCacheDir, type SnapshotMeta } from './cluster/snapshot.js';
-export { ensureImage, validateImage, listImages, pruneImages, cacheRoot, type ImageFiles, type ImageOption } from './images/cache.js';
+export { ensureImage, validateImage, listImages, pruneImages, type ImageFiles, type ImageOption } from './images/cache.js';
+export { cacheRoot, stateRoot, artifactsDir } from './util/paths.js';
 export { debianRecipe, trixieGrubRecipe, recipeHash, type Recipe } from './images/recipe.js';
 export { detectAccel, chooseAccel, type Accel } from './accel.js';
 export { retryUntil, NotYet, sleep } from './retry.js';

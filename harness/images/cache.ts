@@ -3,12 +3,12 @@
  * <recipe>+pkgs-<hash>): build once, reuse; overlays per run.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { lock as lockFile } from 'proper-lockfile';
 import { ConfigError, InfraError } from '../errors.js';
 import { logger } from '../log.js';
+import { cacheRoot } from '../util/paths.js';
 import { NotYet, retryUntil } from '../retry.js';
 import { archProfile, type Arch } from '../qemu/arch.js';
 import { debianRecipe, imageName, recipeHash, trixieGrubRecipe, withArch, withPackages, type Recipe } from './recipe.js';
@@ -36,9 +36,6 @@ export interface ImageFiles {
 /** What a cluster or node accepts as `image`: files (see ImageFiles) or an image recipe folder built into the cache. */
 export type ImageOption = Omit<ImageFiles, 'id'> & { id?: string } | { recipe: Recipe; firmware?: FirmwareKind };
 
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.N3X_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n3x'));
-}
 
 function imageDir(r: Recipe): string {
   return join(cacheRoot(), 'images', imageName(r));

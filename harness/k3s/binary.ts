@@ -1,7 +1,7 @@
 /** Where the k3s binary comes from: N3X_K3S_BINARY, else the cache (filled by `n3x images fetch-k3s`). */
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { cacheRoot } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 
 export interface K3sBinaryStatus {
   available: boolean;

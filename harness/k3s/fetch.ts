@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InfraError } from '../errors.js';
-import { cacheRoot } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 import { logger } from '../log.js';
 import { k3sSources, type K3sArch } from './binary.js';
 

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import repl from 'node:repl';
 import type { Socket } from 'node:net';
 import type { Cluster } from '../cluster/cluster.js';
-import { cacheRoot } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 import { netemProfiles } from '../../profiles/index.js';
 import { sleep } from '../retry.js';
 import { trackCluster } from '../report/record.js';

@@ -11,6 +11,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { NetemSpec } from '../network/netem.js';
 import type { SegmentInfo } from '../network/backend.js';
 import { logger } from '../log.js';
+import { reportDir } from '../util/paths.js';
 import type { BootPhases } from '../machine/boot-phases.js';
 import type { K3sNodeRow, K3sPodRow, RecordEvent, RecordedText, Scope } from './events.js';
 import { topologyOf, type TopologyChange } from './topology.js';
@@ -36,10 +37,7 @@ export interface RecordedMachine {
 const clusterOf = new WeakMap<object, string>();
 const live = new Map<string, Cluster>();
 
-/** Report dir of this Vitest run (absolute), or undefined outside one. */
-export function reportDir(): string | undefined {
-  return process.env.N3X_REPORT_DIR || undefined;
-}
+export { reportDir };
 
 /** Sets the file and test that following events belong to (called by the Vitest setup file). */
 export function setScope(s: Scope): void {

@@ -5,7 +5,8 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startCluster, type Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import type { Machine } from '../machine/machine.js';
-import { artifactsDir, collectDiagnostics } from './diagnostics.js';
+import { collectDiagnostics } from './diagnostics.js';
+import { artifactsDir } from '../util/paths.js';
 import { recordFailure, recordStop } from '../report/record.js';
 
 export interface ClusterHandle {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheRoot } from '../../harness/images/cache.js';
+import { cacheRoot } from '../../harness/util/paths.js';
 import type { K3sBinaryStatus } from '../../harness/k3s/binary.js';
 
 export const STANDIN_NAME = 'k3s-standin (NOT k3s)';
