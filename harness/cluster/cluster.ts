@@ -15,7 +15,7 @@ import { backendFor, chooseBackend, destroySegmentSync, type BackendKind, type S
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
-import { recordCluster, recordHeal, recordPartition, recordRestore, recordStop } from '../report/record.js';
+import { emit, type ClusterMember } from '../events.js';
 import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
 import { resolveNodeImages } from './nodeimages.js';
 import { onExit } from '../util/cleanup.js';
@@ -219,6 +219,7 @@ export class Cluster {
       this.machines.push(
         new Machine({
           name: node.name,
+          cluster: this.id,
           image: this.images[node.name],
           stateDir: join(this.stateDir, node.name),
           memoryMiB: node.memoryMiB ?? this.opts.memoryMiB,
@@ -242,7 +243,7 @@ export class Cluster {
       );
     }
     this.writeDescriptor('starting'); // records name every segment and machine before any QEMU starts
-    recordCluster(this, [...this.segments.values()].map((s) => s.describe()), Object.fromEntries(this.macs));
+    this.emitCluster(false);
   }
 
   /** Creates segments and machines, boots all (not yet running) in parallel, configures networks. */
@@ -339,6 +340,7 @@ export class Cluster {
         renameSync(tmp, dir);
       }
       const mb = entries.reduce((a, e) => a + e.state.size + e.disks.reduce((b, d) => b + d.size, 0), 0) / 1e6;
+      emit({ kind: 'snapshot', cluster: this.id, name, dir, ms: Date.now() - t0 });
       log.info(`cluster ${this.id}: snapshot ${name} saved (${this.machines.length} machines, ${mb.toFixed(0)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return meta;
     } catch (e) {
@@ -396,7 +398,7 @@ export class Cluster {
       throw e;
     }
     this.restoredFrom = { name: meta.name, createdAt: meta.createdAt, ms: Date.now() - t0 };
-    recordRestore(this);
+    emit({ kind: 'restore', cluster: this.id, name: meta.name, createdAt: meta.createdAt, ms: this.restoredFrom.ms, machines: this.machines.map((m) => m.name) });
     this.writeDescriptor('running');
     log.info(`cluster ${this.id}: restored ${meta.name} (${age(meta.createdAt)}) in ${(this.restoredFrom.ms / 1000).toFixed(1)} s`);
   }
@@ -440,7 +442,7 @@ export class Cluster {
   async partition(a: string[], b: string[]): Promise<void> {
     const macsOf = (names: string[]) => names.flatMap((n) => this.macs.get(this.machine(n).name) ?? []);
     this.partitions.push(`partition {${a.join(', ')}} | {${b.join(', ')}}`);
-    recordPartition(this, a, b);
+    emit({ kind: 'partition', cluster: this.id, a, b });
     await Promise.all([
       ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(b)))),
       ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataNics(), macsOf(a)))),
@@ -451,7 +453,7 @@ export class Cluster {
   async heal(): Promise<void> {
     await Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataNics()))));
     this.partitions = [];
-    recordHeal(this);
+    emit({ kind: 'heal', cluster: this.id });
   }
 
   /** Faults in effect, in words: partitions, cut links and netem set through the harness. */
@@ -465,6 +467,17 @@ export class Cluster {
     if (this.partitions.length) await this.heal();
     await Promise.all(this.machines.map((m) => m.resetFaults()));
     return before;
+  }
+
+  /** The machines as events name them. */
+  private members(): ClusterMember[] {
+    return this.machines.map((m) => ({ name: m.name, role: this.nodes.find((n) => n.name === m.name)?.role, arch: m.arch, serialLog: m.serial.path }));
+  }
+
+  /** Tells listeners the cluster exists (its topology), or was taken over (`attached`). */
+  private emitCluster(attached: boolean): void {
+    const segments = [...this.segments.values()].map((s) => s.describe());
+    emit({ kind: 'cluster', cluster: this.id, name: this.opts.name, attached, profile: this.profile, backend: this.backend, members: this.members(), macs: Object.fromEntries(this.macs), segments });
   }
 
   private dataNics(): string[] {
@@ -500,6 +513,7 @@ export class Cluster {
    * sockets released so that `n3x attach <id>` can take over; `n3x stop <id>` removes it.
    */
   detach(): void {
+    emit({ kind: 'cluster-stop', cluster: this.id, kept: true, members: this.members() });
     for (const m of this.machines) m.detach();
     for (const s of this.segments.values()) s.detach();
     this.undoExit?.();
@@ -516,12 +530,13 @@ export class Cluster {
     for (const s of d.segments) c.segments.set(s.hostName, attachedSegment(s));
     for (const [name, macs] of Object.entries(d.macs)) c.macs.set(name, macs);
     for (const m of d.machines) {
-      const machine = new Machine({ name: m.name, arch: d.nodes.find((n) => n.name === m.name)?.arch, image: d.images[m.name], stateDir: m.stateDir, nics: (d.macs[m.name] ?? []).map((mac, j) => ({ id: `nic${j + 1}`, mac, backend: { type: 'user' } })) });
+      const machine = new Machine({ name: m.name, cluster: c.id, arch: d.nodes.find((n) => n.name === m.name)?.arch, image: d.images[m.name], stateDir: m.stateDir, nics: (d.macs[m.name] ?? []).map((mac, j) => ({ id: `nic${j + 1}`, mac, backend: { type: 'user' } })) });
       await machine.attach();
       c.machines.push(machine);
     }
     c.undoExit = onExit(() => rmSync(c.stateDir, { recursive: true, force: true }));
     c.writeDescriptor('kept'); // still a kept cluster: killing this process leaves it to `n3x stop`
+    c.emitCluster(true);
     return c;
   }
 
@@ -531,7 +546,7 @@ export class Cluster {
     this.stopped = true;
     await Promise.allSettled(this.machines.map((m) => m.kill()));
     for (const s of this.segments.values()) await s.destroy().catch(() => undefined);
-    recordStop(this);
+    emit({ kind: 'cluster-stop', cluster: this.id, kept: false, members: this.members() });
     if (!opts.keepState) rmSync(this.stateDir, { recursive: true, force: true });
     this.undoExit?.();
     this.reaper?.release('stopped');

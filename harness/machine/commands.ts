@@ -6,7 +6,6 @@ import { shellQuote } from '../util/quote.js';
 import { commandFailure, describeStatus, outputTails } from './outcome.js';
 import { MachineProcess, type ExecResult, type TimeoutOpt } from './process.js';
 import { parseProbe, parseShow, unitProbeCommand, unitVerdict, validUnitName } from './units.js';
-import { recordCommand } from '../report/record.js';
 
 /** An active polling condition (see Machine.pollingCondition). */
 export interface PollingCondition {
@@ -46,7 +45,7 @@ export abstract class MachineCommands extends MachineProcess {
     const timeoutMs = (opts.timeout ?? this.opts.commandTimeout ?? 300) * 1000;
     const r = await this.shell.run(command, timeoutMs);
     appendFileSync(this.path('commands.log'), `$ ${command}\n# status ${r.status}${r.timedOut ? ' (timed out, interrupted)' : ''} in ${r.elapsedMs} ms\n`);
-    recordCommand(this, command, r);
+    this.emit({ kind: 'command', command, status: r.status, ms: r.elapsedMs, timedOut: !!r.timedOut, stdout: r.stdout.toString('utf8'), stderr: r.stderr, stdoutBytes: r.stdout.length });
     if (r.timedOut) {
       const out = outputTails(r.stdout.toString('utf8'), r.stderr);
       throw new WaitTimeoutError(`command timed out after ${timeoutMs / 1000} s and was interrupted (the machine is still usable)\n${out}`, this.context({ command, elapsedMs: r.elapsedMs }));

@@ -11,7 +11,6 @@ import { freePort } from '../util/ports.js';
 import { connectUnix } from '../console/shell.js';
 import { MachineCommands } from './commands.js';
 import { copyIn, copyOut, type TransferOpts } from './transfer.js';
-import { recordLink, recordNetem } from '../report/record.js';
 
 export type { ExecResult, MachineOptions, TimeoutOpt } from './process.js';
 export { GUEST_SHARED_DIR, type TransferOpts } from './transfer.js';
@@ -75,7 +74,7 @@ export class Machine extends MachineCommands {
     await this.qmpCommand('set_link', { name: id, up });
     if (up) this.cutLinks.delete(id);
     else this.cutLinks.add(id);
-    recordLink(this, id, up);
+    this.emit({ kind: 'link', nic: id, up });
   }
 
   /** Cuts every data NIC (the machine keeps running; the backdoor is unaffected). */
@@ -92,14 +91,14 @@ export class Machine extends MachineCommands {
   async netem(iface: string, spec: NetemSpec): Promise<void> {
     await this.succeed(netemCommand(iface, spec));
     this.netems.set(iface, spec);
-    recordNetem(this, iface, spec);
+    this.emit({ kind: 'netem', iface, spec });
   }
 
   /** Removes any netem qdisc from a guest interface. */
   async clearNetem(iface: string): Promise<void> {
     await this.succeed(clearNetemCommand(iface));
     this.netems.delete(iface);
-    recordNetem(this, iface, null);
+    this.emit({ kind: 'netem', iface, spec: null });
   }
 
   /** Faults set through this API and still in effect, in words (cut links, netem). */

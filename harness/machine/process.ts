@@ -10,7 +10,7 @@ import { detectAccel, type Accel } from '../accel.js';
 import { BackdoorShell, connectUnix } from '../console/shell.js';
 import { SerialLog } from '../console/serial.js';
 import { SerialStamper } from '../console/serial-stamps.js';
-import { bootPhases, phasesSummary, type BootPhases } from './boot-phases.js';
+import { bootPhases, phasesSummary, type BootPhases } from '../console/boot-phases.js';
 import { ConfigError, InfraError, MachineDiedError, type ErrorContext } from '../errors.js';
 import { createBlankDisk, createOverlay } from '../images/disks.js';
 import { alive as pidAlive } from '../images/cache.js';
@@ -26,7 +26,7 @@ import { isProcessOf } from '../util/procs.js';
 import { privateDir } from '../util/paths.js';
 import { freePort } from '../util/ports.js';
 import { shellQuote } from '../util/quote.js';
-import { recordBoot } from '../report/record.js';
+import { emit, type HarnessEventBody } from '../events.js';
 import type { Machine } from './machine.js';
 import type { PollingCondition } from './commands.js';
 
@@ -47,6 +47,8 @@ export abstract class MachineProcess {
   protected shell?: BackdoorShell;
   protected dead = new AbortController();
   protected expectExit = false;
+  /** Set by crash() until QEMU is gone: its end is a power cut, not a stop. */
+  private powerCut = false;
   protected exited?: Promise<void>;
   protected undoCleanup?: () => void;
   protected readonly accel: Accel;
@@ -80,6 +82,11 @@ export abstract class MachineProcess {
     this.accel = accelFor(this.arch, opts.accel ?? detectAccel().accel);
   }
 
+  /** Emits an event of this machine (its name and cluster added). */
+  protected emit(e: DistributiveOmit<HarnessEventBody & { machine: string }, 'machine' | 'cluster'>): void {
+    emit({ ...e, machine: this.name, cluster: this.opts.cluster } as HarnessEventBody);
+  }
+
   protected path(f: string): string {
     return join(this.stateDir, f);
   }
@@ -111,7 +118,7 @@ export abstract class MachineProcess {
       await this.opts.afterBoot?.(this as unknown as Machine);
       this.bootPhases = bootPhases(this.stamper?.stop() ?? [], { spawnAt: t0, readyAt, doneAt: Date.now() });
       this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.arch === 'x86_64' ? '' : `${this.arch}, `}${this.accel}): ${phasesSummary(this.bootPhases)}`);
-      recordBoot(this, t0);
+      this.emit({ kind: 'boot', spawnAt: t0, readyMs: this.lastBootMs, doneMs: Date.now() - t0, phases: this.bootPhases });
     } catch (e) {
       throw await this.failStart(e);
     } finally {
@@ -165,6 +172,7 @@ export abstract class MachineProcess {
     if (first.timedOut || first.status !== 0) throw new InfraError(`resuming: the guest did not answer cleanly (status ${first.status}): ${first.stderr.trim().slice(-300)}`, this.context());
     if (!shell.bootId) shell.markReady(first.stdout.toString().split('\n')[0].trim());
     await this.succeed(setClock()); // warm now: exact to one round trip
+    this.emit({ kind: 'clock', epochMs: Date.now() });
   }
 
   private async waitMigration(timeoutMs: number, what: string): Promise<void> {
@@ -228,6 +236,7 @@ export abstract class MachineProcess {
     this.netems.clear();
     // Own process group and no pipes: a kept cluster's QEMU outlives this process (see detach()); our exit
     // handler, not the terminal's Ctrl-C, decides when QEMU stops.
+    this.emit({ kind: 'start', restoring: extraArgv.length > 0 });
     const proc = execa(archProfile(this.arch).binary, argv, { stdin: 'ignore', stdout: 'ignore', stderr: { file: this.path('qemu.stderr') }, reject: false, cleanup: false, detached: true });
     this.proc = proc;
     this.pid = proc.pid;
@@ -266,8 +275,12 @@ export abstract class MachineProcess {
         const panic = this.serial.tail(200).some((l) => /Kernel panic/.test(l));
         const why = panic ? 'guest kernel panicked' : `QEMU exited unexpectedly (${code})`;
         const stderr = existsSync(this.path('qemu.stderr')) ? readFileSync(this.path('qemu.stderr'), 'utf8').trim() : '';
-        this.dead.abort(new MachineDiedError(`${why}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`, this.context()));
-      }
+        const detail = `${why}${stderr ? `: ${stderr.split('\n').slice(-3).join(' / ')}` : ''}`;
+        this.emit({ kind: 'crash', cause: 'died', detail });
+        this.dead.abort(new MachineDiedError(detail, this.context()));
+      } else if (this.powerCut) this.emit({ kind: 'crash', cause: 'power-cut' });
+      else this.emit({ kind: 'stop' });
+      this.powerCut = false;
     });
   }
 
@@ -356,6 +369,7 @@ export abstract class MachineProcess {
 
   /** Simulates a power cut: kills QEMU at once (no guest shutdown, no flush of guest caches). */
   async crash(): Promise<void> {
+    this.powerCut = !!this.pid;
     await this.kill();
   }
 
@@ -439,3 +453,6 @@ export abstract class MachineProcess {
   /** Runs each command; throws unless every one exits 0 (see commands.ts). */
   abstract succeed(...commands: string[]): Promise<string>;
 }
+
+/** Omit over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -7,6 +7,8 @@ import type { Machine } from './machine.js';
 
 export interface MachineOptions {
   name: string;
+  /** Id of the cluster the machine belongs to (carried in its events). */
+  cluster?: string;
   image: ImageFiles;
   /** Private state dir (created 0700): overlay, sockets, serial log. */
   stateDir: string;

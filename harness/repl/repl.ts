@@ -12,7 +12,6 @@ import type { Cluster } from '../cluster/cluster.js';
 import { cacheRoot } from '../util/paths.js';
 import { netemProfiles } from '../../profiles/index.js';
 import { sleep } from '../retry.js';
-import { trackCluster } from '../report/record.js';
 import { liveTopology, writeLiveReport } from '../report/live.js';
 import { reportLine } from '../report/build.js';
 import { topologyText } from '../report/topology.js';
@@ -49,7 +48,6 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
   stdin.resume();
 
   const byName = Object.fromEntries(c.machines.map((m) => [varName(m.name), m]));
-  trackCluster(c); // commands and faults from here on belong to this cluster in `.report`
   stdout.write(`n3x: cluster ${c.id} (${c.profile.name}, ${c.machines.length} machines): ${Object.keys(byName).join(', ')} and \`cluster\` are in scope; .help lists commands\n`);
   const r = repl.start({ prompt: `n3x ${c.id}> `, input, output: stdout, terminal: !!stdout.isTTY, useGlobal: false, preview: false });
   Object.assign(r.context, byName, { cluster: c, netemProfiles, sleep });

@@ -7,7 +7,8 @@ import { startCluster, type Cluster, type ClusterOptions } from '../cluster/clus
 import type { Machine } from '../machine/machine.js';
 import { collectDiagnostics } from './diagnostics.js';
 import { artifactsDir } from '../util/paths.js';
-import { recordFailure, recordStop } from '../report/record.js';
+import { emit } from '../events.js';
+import '../report/record.js'; // the run report listens to this process's events
 
 export interface ClusterHandle {
   /** The running cluster (available inside tests and hooks after beforeAll). */
@@ -43,7 +44,6 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
   afterAll(async () => {
     clearTimeout(deadline);
     if (c && failed && process.env.N3X_KEEP === '1') {
-      recordStop(c); // the report gets its serial logs now; the kept cluster goes on
       c.detach();
       console.error(`\nn3x: kept cluster ${c.id} running after a failure (N3X_KEEP=1): npx n3x attach ${c.id}   (remove it: npx n3x stop ${c.id})\n`);
       return;
@@ -55,7 +55,7 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
     const inEffect = c.faults();
     if (ctx.task.result?.state === 'fail') {
       failed = true;
-      recordFailure(ctx.task.id); // serial tails and faults for the report, before diagnostics and the reset
+      emit({ kind: 'test', phase: 'fail', file: ctx.task.file?.filepath, test: ctx.task.id }); // serial tails for the report, before diagnostics and the reset
       const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units, inEffect);
       console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
     }
