@@ -22,8 +22,9 @@ function render(message: string, ctx: ErrorContext): string {
 
 export class N3xError extends Error {
   declare readonly ctx: ErrorContext;
-  constructor(message: string, ctx: ErrorContext = {}) {
-    super(render(message, ctx));
+  /** `options.cause`: the error this one rewraps (kept, as execa and Node do). */
+  constructor(message: string, ctx: ErrorContext = {}, options?: ErrorOptions) {
+    super(render(message, ctx), options);
     this.name = new.target.name;
     // Not enumerable: the message already says all of it, and inspect() (the REPL, console.log) would repeat it.
     Object.defineProperty(this, 'ctx', { value: ctx, enumerable: false });

@@ -142,15 +142,6 @@ export async function acquireBuildLock(path: string, timeoutMs = 30 * 60_000): P
   );
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export interface CachedImage {
   name: string;
   dir: string;
