@@ -145,7 +145,7 @@ describe.sequential('nixosTest API: one machine at a time', () => {
       });
       if (d !== 'forwarded-late') throw new NotYet(`got ${JSON.stringify(d)}`);
       return d;
-    }, { timeoutMs: 30_000, what: 'the late forward to answer' });
+    }, { timeout: 30, what: 'the late forward to answer' });
     expect(got).toBe('forwarded-late');
   });
 });

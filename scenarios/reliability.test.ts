@@ -30,7 +30,7 @@ const nothingMentions = (root: string) =>
   retryUntil(async () => {
     const left = processesMentioning(root);
     if (left.length) throw new NotYet(`still running:\n${left.join('\n')}`);
-  }, { timeoutMs: 5000, what: `no process under ${root}`, intervalMs: 100 });
+  }, { timeout: 5, what: `no process under ${root}`, interval: 0.1 });
 
 async function interrupt(signal: 'SIGINT' | 'SIGTERM', when: 'STARTING' | 'READY', backend: 'bridge' | 'vde') {
   const root = mkdtempSync(join(scratch, 'int-'));

@@ -185,7 +185,7 @@ describe.sequential('smoke: Machine API on one Debian guest', () => {
       const d = await fetchOnce();
       if (d !== 'forwarded') throw new NotYet(`got ${JSON.stringify(d)}`);
       return d;
-    }, { timeoutMs: 30_000, what: 'the forwarded port to answer' });
+    }, { timeout: 30, what: 'the forwarded port to answer' });
     expect(got).toBe('forwarded');
     const argv = JSON.parse(readFileSync(join(m.stateDir, 'qemu.argv'), 'utf8')) as string[];
     expect(argv.find((a) => a.startsWith('user,'))).toMatch(/restrict=on.*hostfwd=tcp:127\.0\.0\.1:/);

@@ -66,6 +66,6 @@ export function waitForText(log: SerialLog, since: number, re: RegExp | string, 
       if (!m) throw new NotYet('no match yet');
       return m;
     },
-    { timeoutMs: timeout * 1000, what: `console text ${rx}`, intervalMs: 100, maxIntervalMs: 250, context },
+    { timeout: timeout, what: `console text ${rx}`, interval: 0.1, maxInterval: 0.25, context },
   );
 }

@@ -138,7 +138,7 @@ export async function acquireBuildLock(path: string, timeoutMs = 30 * 60_000): P
         throw new NotYet(`${path} is held by another build`);
       }
     },
-    { timeoutMs, what: `the image build lock ${path}`, intervalMs: 1000, maxIntervalMs: 2000 },
+    { timeout: timeoutMs / 1000, what: `the image build lock ${path}`, interval: 1, maxInterval: 2 },
   );
 }
 

@@ -131,7 +131,7 @@ export class CommandChannel {
         if (!done(r)) throw new NotYet(describeStatus(r.status), outputTails(r.stdout, r.stderr));
         return r.stdout;
       },
-      { timeoutMs: (opts.timeout ?? 900) * 1000, what: `\`${command}\``, context: () => this.context({ command }), signal: this.m.signal() },
+      { timeout: opts.timeout ?? 900, what: `\`${command}\``, context: () => this.context({ command }), signal: this.m.signal() },
     );
   }
 
@@ -146,7 +146,7 @@ export class CommandChannel {
         if (v.kind === 'fail') throw new CommandFailedError(v.why, 1, out, '', { machine: this.name, command: `waitForUnit(${unit})` });
         throw new NotYet(v.why);
       },
-      { timeoutMs: (opts.timeout ?? 900) * 1000, what: `unit ${unit}`, context: () => this.context(), signal: this.m.signal(), intervalMs: 300 },
+      { timeout: opts.timeout ?? 900, what: `unit ${unit}`, context: () => this.context(), signal: this.m.signal(), interval: 0.3 },
     ).catch(async (e) => {
       if (e instanceof CommandFailedError) throw await this.withJournal(e, unit);
       throw e;

@@ -19,8 +19,7 @@ import type { NetemSpec } from '../network/netem.js';
 import { accelFor, bootDeadline, type Arch } from '../qemu/arch.js';
 import { FIRMWARE_BOOT_EXTRA_S } from '../qemu/firmware.js';
 import type { QmpEvent } from '../qemu/qmp.js';
-import { withDeadline } from '../retry.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep, withDeadline } from '../retry.js';
 import { CommandChannel, type PollingCondition } from './channel.js';
 import { MachineDisks } from './disks.js';
 import { Faults } from './faults.js';
@@ -112,7 +111,7 @@ export class Machine {
     await this.process.spawn([], await this.forwards.forSpawn(), () => this.onLaunch(true));
     try {
       await withDeadline(() => this.process.shell!.waitReady(), {
-        timeoutMs: this.bootTimeout() * 1000,
+        timeout: this.bootTimeout(),
         what: 'the backdoor to answer after boot',
         signal: this.process.signal,
         context: () => this.context({ hint: 'check the serial log for a stuck unit; raise bootTimeout (seconds) for slow hosts' }),
@@ -382,7 +381,7 @@ export class Machine {
 
   /** Sleeps for `seconds` (host side). */
   async sleep(seconds: number): Promise<void> {
-    await sleep(seconds * 1000);
+    await sleep(seconds);
   }
 
   // ── Files and terminals (transfer.ts, terminal.ts) ──

@@ -209,7 +209,7 @@ export class QemuProcess {
     if (!this.exited || !this.pid) return;
     this.expectExit = true;
     const exited = this.exited;
-    await withDeadline(() => exited, { timeoutMs: timeout * 1000, what: 'the machine to shut down', context: () => this.m.context() });
+    await withDeadline(() => exited, { timeout: timeout, what: 'the machine to shut down', context: () => this.m.context() });
   }
 
   /** Stops QEMU immediately (SIGKILL) and waits for it to be gone. */
@@ -255,7 +255,7 @@ export class QemuProcess {
         if (r.status === 'failed' || r.status === 'cancelled') throw new InfraError(`${what} machine state failed: ${r['error-desc'] ?? r.status}`, this.m.context({ hint: 'the snapshot may be corrupt or from another QEMU/configuration; delete it to rebuild' }));
         throw new NotYet(`migration ${r.status ?? 'not started'}`);
       },
-      { timeoutMs: timeout * 1000, what: `${what} machine state`, intervalMs: 20, maxIntervalMs: 100, context: () => this.m.context(), signal: this.died.signal },
+      { timeout: timeout, what: `${what} machine state`, interval: 0.02, maxInterval: 0.1, context: () => this.m.context(), signal: this.died.signal },
     );
   }
 

@@ -83,7 +83,7 @@ export function useK3s(profile: ProfileName, o: UseK3sOptions = {}): K3sHandle {
   let kc: K3sCluster | undefined;
   beforeAll(async () => {
     kc = new K3sCluster(h.cluster, [...roles, ...Array.from({ length: o.aarch64Agents ?? 0 }, (): K3sRole => 'agent')]);
-    await kc.start({ timeoutS: 900 });
+    await kc.start({ timeout: 900 });
   });
   return {
     get cluster() {
