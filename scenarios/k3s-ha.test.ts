@@ -5,7 +5,7 @@
  * a majority of 2 of 2.)
  */
 import { expect, it } from 'vitest';
-import { K3S_API_PORT } from '../harness/k3s/config.js';
+import { K3S_API_PORT } from '../harness/index.js';
 import { describeK3s, useK3s } from './lib/k3s.js';
 
 describeK3s('k3s-ha', () => {

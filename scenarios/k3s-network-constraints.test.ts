@@ -4,8 +4,7 @@
  * period) and any transition fails the test; DNS and the API answer inside the window.
  */
 import { expect, it } from 'vitest';
-import { netemProfiles } from '../harness/index.js';
-import { watchNodeReady } from '../harness/k3s/ready-watch.js';
+import { netemProfiles, watchNodeReady } from '../harness/index.js';
 import { describeK3s, useK3s } from './lib/k3s.js';
 
 /** Longer than kube-controller-manager's node-monitor grace period (40 s): a missed heartbeat would show. */

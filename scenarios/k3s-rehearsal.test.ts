@@ -8,11 +8,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect, it } from 'vitest';
 import { describe } from 'vitest';
-import { blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE } from '../harness/k3s/config.js';
-import type { Machine } from '../harness/machine/machine.js';
+import { blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, type Machine, profileName } from '../harness/index.js';
 import { useK3s } from './lib/k3s.js';
 import { STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
-import { profileName } from '../profiles/index.js';
 
 const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'simple,vlans,bonding-vlans').split(',').map(profileName);
 

@@ -1,6 +1,6 @@
 /** k3s-storage: Longhorn prerequisites, local-path PVC data kept across pod restart, StatefulSet over 3 nodes. */
 import { expect, it } from 'vitest';
-import { NotYet, retryUntil } from '../harness/retry.js';
+import { NotYet, retryUntil } from '../harness/index.js';
 import { describeK3s, useK3s } from './lib/k3s.js';
 
 describeK3s('k3s-storage', () => {

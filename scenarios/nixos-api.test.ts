@@ -5,8 +5,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster } from '../harness/cluster/cluster.js';
-import { CommandFailedError, NotYet, retryUntil } from '../harness/index.js';
+import { startCluster, type Cluster, CommandFailedError, NotYet, retryUntil } from '../harness/index.js';
 
 describe.sequential('nixosTest API: one machine at a time', () => {
   let c: Cluster;

@@ -8,12 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QEMU, VDE_SWITCH } from '../harness/cluster/reap.js';
-import { reaperOff } from '../harness/cluster/reaper.js';
-import { n3xLinks } from '../harness/network/bridge.js';
-import { NotYet, retryUntil, sleep } from '../harness/retry.js';
-import { useScratchDir } from '../harness/testing/scratch.js';
-import { cmdlineOf, processesOf } from '../harness/util/procs.js';
+import { QEMU, VDE_SWITCH, reaperOff, n3xLinks, NotYet, retryUntil, sleep, cmdlineOf, processesOf } from '../harness/index.js';
+import { useScratchDir } from '../harness/vitest.js';
 
 const isRoot = process.getuid?.() === 0;
 const n3x = (root: string, ...args: string[]) => execa('npx', ['tsx', 'harness/cli/main.ts', ...args], { env: { N3X_STATE_DIR: root }, reject: false });

@@ -8,11 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { NotYet, retryUntil, startCluster, type Cluster } from '../harness/index.js';
-import { VDE_SWITCH } from '../harness/cluster/reap.js';
-import { itAsRoot } from '../harness/testing/privileges.js';
-import { useScratchDir } from '../harness/testing/scratch.js';
-import { processesOf } from '../harness/util/procs.js';
+import { NotYet, retryUntil, startCluster, type Cluster, VDE_SWITCH, processesOf } from '../harness/index.js';
+import { itAsRoot, useScratchDir } from '../harness/vitest.js';
 
 const scratch = useScratchDir('n3x-reliability-');
 const n3xLinks = (): string[] =>

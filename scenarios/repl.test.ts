@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import type { IPty } from 'node-pty';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NotYet, retryUntil } from '../harness/index.js';
-import { useScratchDir } from '../harness/testing/scratch.js';
+import { useScratchDir } from '../harness/vitest.js';
 
 const root = useScratchDir('n3x-repl-');
 const env = { ...process.env, N3X_STATE_DIR: root } as Record<string, string>;

@@ -5,8 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandFailedError, ensureImage, Machine, MachineDiedError, NotYet, retryUntil, WaitTimeoutError } from '../harness/index.js';
-import { stateRoot } from '../harness/util/paths.js';
+import { CommandFailedError, ensureImage, Machine, MachineDiedError, NotYet, retryUntil, WaitTimeoutError, stateRoot } from '../harness/index.js';
 
 describe.sequential('smoke: Machine API on one Debian guest', () => {
   let m: Machine;

@@ -27,14 +27,14 @@ export function layerOf(path: string, layers = LAYERS): number | undefined {
   return i < 0 ? undefined : i;
 }
 
-/** Repository-relative paths of the source files under `dirs` (no tests: a test may reach any layer). */
-export function sourceFiles(root: string, dirs: string[]): string[] {
+/** Repository-relative paths of the source files under `dirs` (tests only with `withTests`: a test may reach any layer). */
+export function sourceFiles(root: string, dirs: string[], withTests = false): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
     for (const f of readdirSync(d)) {
       const p = join(d, f);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(ts|mts)$/.test(f) && !/\.test\.ts$/.test(f) && !f.endsWith('.d.ts')) out.push(relative(root, p));
+      else if (/\.(ts|mts)$/.test(f) && (withTests || !/\.test\.ts$/.test(f)) && !f.endsWith('.d.ts')) out.push(relative(root, p));
     }
   };
   for (const d of dirs) walk(join(root, d));

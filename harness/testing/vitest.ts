@@ -17,7 +17,7 @@ export interface ClusterHandle {
   m(name: string): Machine;
 }
 
-type Opts = ClusterOptions & {
+export type UseClusterOptions = ClusterOptions & {
   /** Services whose journals a failure dump includes. */
   units?: string[];
   /**
@@ -31,13 +31,13 @@ type Opts = ClusterOptions & {
  * Boots a cluster for this file; `units` are the services whose journals a failure dump includes. Options
  * may be computed asynchronously (e.g. an image layer built first).
  */
-export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle {
+export function useCluster(options: UseClusterOptions | (() => Promise<UseClusterOptions>)): ClusterHandle {
   let c: Cluster | undefined;
   let failed = false;
-  let opts: Opts | undefined = typeof options === 'function' ? undefined : options;
+  let opts: UseClusterOptions | undefined = typeof options === 'function' ? undefined : options;
   let deadline: NodeJS.Timeout | undefined;
   beforeAll(async () => {
-    opts ??= await (options as () => Promise<Opts>)();
+    opts ??= await (options as () => Promise<UseClusterOptions>)();
     c = await startCluster(opts);
     deadline = armDeadline(c, opts.units);
   });

@@ -1,6 +1,5 @@
 /** etcd (Debian's etcd-server 3.4) as a 3-member cluster over the profile's cluster network. */
-import type { Cluster, Machine, SnapshotSpec } from '../../harness/index.js';
-import { NotYet, retryUntil } from '../../harness/index.js';
+import { type Cluster, type Machine, type SnapshotSpec, NotYet, retryUntil } from '../../harness/index.js';
 
 export const ETCD_UNITS = ['etcd.service'];
 

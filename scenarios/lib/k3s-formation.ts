@@ -1,7 +1,6 @@
 /** The formation checks shared by k3s-simple, k3s-vlans and k3s-bonding-vlans (the user's k3s-cluster-* tests). */
 import { expect, it } from 'vitest';
-import { k3sTables } from '../../harness/report/k3s.js';
-import { recordK3s } from '../../harness/report/record.js';
+import { k3sTables, recordK3s } from '../../harness/index.js';
 import type { K3sHandle } from './k3s.js';
 
 export function formationTests(h: K3sHandle): void {
