@@ -32,8 +32,6 @@ const airgapHint = (a: K3sArch) => {
   const s = k3sSources(a);
   return `guests have no registry, so no pod can start without the airgap images: set ${s.imagesVar}=/path/to/k3s-airgap-images-${a}.tar.zst (.tar/.tar.gz too) or run \`${s.fetch}\``;
 };
-export const K3S_SKIP_HINT = skipHint('amd64');
-export const K3S_AIRGAP_HINT = airgapHint('amd64');
 
 /** True for the tarball names k3s imports from agent/images: .tar, .tar.gz, .tar.zst. */
 export function isImagesTarball(name: string): boolean {
