@@ -12,7 +12,7 @@ export default defineConfig({
         plugins: [report],
         test: {
           name: 'unit',
-          include: ['harness/**/*.test.ts', 'profiles/**/*.test.ts', 'ci/**/*.test.ts', 'bench/**/*.test.ts', 'images/**/*.test.ts'],
+          include: ['harness/**/*.test.ts', 'profiles/**/*.test.ts', 'ci/**/*.test.ts', 'bench/**/*.test.ts', 'images/**/*.test.ts', 'scenarios/lib/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },
@@ -21,6 +21,7 @@ export default defineConfig({
         test: {
           name: 'vm',
           include: ['scenarios/**/*.test.ts'],
+          exclude: ['scenarios/lib/**'],
           pool: 'forks',
           fileParallelism: false,
           maxWorkers: 1,

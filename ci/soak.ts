@@ -1,31 +1,61 @@
 /**
- * `npm run soak -- <scenario> <n>`: runs one scenario n times in a row and reports passes and durations
- * (flakiness), as a table on stderr and JSON on stdout.
+ * `npm run soak -- [--runs N] [scenario …]`: runs the VM suite (or the named scenarios) N times in a row (default 3)
+ * and prints, per test, its passes and failures with the first line of each failure, and each run's wall time.
+ * The table goes to stderr; the JSON summary to stdout and artifacts/soak/summary.json. Exit status 1 when any
+ * test failed in any run.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
 import { execa } from 'execa';
+import { brokenFiles, tally, type VitestJson } from './soak-tally.js';
 
-const [name, nArg = '10'] = process.argv.slice(2);
-if (!name) {
-  console.error('usage: npm run soak -- <scenario> <n>');
+const cli = new Command('soak')
+  .option('-n, --runs <n>', 'how many times to run the suite', '3')
+  .argument('[scenarios...]', 'scenario names (scenarios/<name>.test.ts) or paths; default: the whole VM suite')
+  .parse();
+const runsN = Number(cli.opts<{ runs: string }>().runs);
+if (!Number.isInteger(runsN) || runsN < 1 || runsN > 100) {
+  console.error(`soak: --runs must be an integer from 1 to 100, got '${cli.opts<{ runs: string }>().runs}'`);
   process.exit(2);
 }
-const n = Number(nArg);
-if (!Number.isInteger(n) || n < 1 || n > 1000) {
-  console.error(`soak: n must be an integer from 1 to 1000, got '${nArg}'`);
-  process.exit(2);
-}
-const runs: { run: number; passed: boolean; seconds: number }[] = [];
-for (let i = 1; i <= n; i++) {
+const files = cli.args.map((a) => (a.includes('/') || a.endsWith('.ts') ? a : `scenarios/${a}.test.ts`));
+const dir = resolve('artifacts/soak');
+mkdirSync(dir, { recursive: true });
+
+const reports: VitestJson[] = [];
+const wall: { run: number; seconds: number; exitCode: number }[] = [];
+for (let i = 1; i <= runsN; i++) {
+  const out = `${dir}/run-${i}.json`;
   const t0 = Date.now();
-  const r = await execa('npx', ['vitest', 'run', '--project', 'vm', `scenarios/${name}.test.ts`], { reject: false, all: true, env: { N3X_ARTIFACTS: `artifacts/soak-${name}-${i}` } });
+  const r = await execa('npx', ['vitest', 'run', '--project', 'vm', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...files], {
+    reject: false,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { N3X_ARTIFACTS: `artifacts/soak/run-${i}` },
+  });
   const seconds = Math.round((Date.now() - t0) / 100) / 10;
-  runs.push({ run: i, passed: r.exitCode === 0, seconds });
-  console.error(`soak ${name} ${i}/${n}: ${r.exitCode === 0 ? 'pass' : 'FAIL'} in ${seconds} s`);
-  if (r.exitCode !== 0) console.error(String(r.all).split('\n').filter((l) => /FAIL|Error|×/.test(l)).slice(0, 10).join('\n'));
+  wall.push({ run: i, seconds, exitCode: r.exitCode ?? -1 });
+  try {
+    reports.push(JSON.parse(readFileSync(out, 'utf8')) as VitestJson);
+  } catch (e) {
+    console.error(`soak: run ${i} wrote no JSON report (${(e as Error).message}); exit code ${r.exitCode}`);
+    reports.push({ testResults: [] });
+  }
+  console.error(`soak: run ${i}/${runsN} ${r.exitCode === 0 ? 'passed' : 'FAILED'} in ${seconds} s`);
 }
-const passed = runs.filter((r) => r.passed).length;
-const secs = runs.map((r) => r.seconds).sort((a, b) => a - b);
-const summary = { scenario: name, runs: n, passed, failed: n - passed, seconds: { min: secs[0], median: secs[Math.floor(n / 2)], max: secs[n - 1] }, detail: runs };
-console.error(`soak ${name}: ${passed}/${n} passed; duration min ${summary.seconds.min} s, median ${summary.seconds.median} s, max ${summary.seconds.max} s`);
+
+const rows = tally(reports, process.cwd());
+const broken = brokenFiles(reports);
+const failedTests = rows.filter((t) => t.failed > 0);
+console.error(`\nsoak: ${runsN} run(s) of ${files.length ? files.join(' ') : 'the VM suite'}; wall ${wall.map((w) => `${w.seconds} s`).join(', ')}`);
+for (const t of rows) {
+  const mark = t.failed ? 'FLAKY' : t.passed ? 'ok   ' : 'skip ';
+  console.error(`${mark} ${String(t.passed).padStart(3)} passed ${String(t.failed).padStart(3)} failed ${String(t.skipped).padStart(3)} skipped  ${t.file} › ${t.test}`);
+  for (const f of t.failures) console.error(`        run ${f.run}: ${f.firstLine}`);
+}
+for (const b of broken) console.error(`BROKEN run ${b.run}: ${b.file}: ${b.message}`);
+console.error(`soak: ${failedTests.length} test(s) failed at least once, ${broken.length} file(s) failed outside a test, across ${rows.length} tests`);
+const summary = { runs: runsN, files: files.length ? files : 'vm project', wall, tests: rows, broken };
+writeFileSync(`${dir}/summary.json`, `${JSON.stringify(summary, null, 2)}\n`);
 console.log(JSON.stringify(summary, null, 2));
-process.exitCode = passed === n ? 0 : 1;
+process.exitCode = failedTests.length || broken.length || wall.some((w) => w.exitCode !== 0) ? 1 : 0;

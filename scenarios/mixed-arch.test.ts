@@ -63,7 +63,7 @@ describe.sequential('mixed-arch: 3 x86_64 N100 + 1 emulated aarch64 Jetson on vl
     // etcd refuses a reconfiguration until every member has been connected for a few seconds ("not healthy for
     // reconfigure"): retry, and never add the member twice (an attempt may succeed after its client gave up).
     const peerUrl = `http://${c.address(JETSON)}:2380`;
-    await n100[0].waitUntilSucceeds(`case "$(${etcdctl('member list')})" in *', ${peerUrl},'*) ;; *) ${etcdctl(`member add ${JETSON} --peer-urls=${peerUrl}`, 30)} ;; esac`, { timeout: 90 });
+    await n100[0].waitUntilSucceeds(`l=$(${etcdctl('member list')}); case "$l" in *', ${peerUrl},'*) ;; *) ${etcdctl(`member add ${JETSON} --peer-urls=${peerUrl}`, 30)} ;; esac`, { timeout: 90 });
     await jetson.succeed(etcdEnv(c, jetson, `${initial},${peer(c, JETSON)}`, 'existing'), 'systemctl start --no-block etcd.service');
     await waitHealthy(jetson, 300);
     const members = await n100[0].succeed(etcdctl('member list'));

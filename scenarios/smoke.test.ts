@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandFailedError, ensureImage, Machine, MachineDiedError, NotYet, retryUntil, WaitTimeoutError, stateRoot } from '../harness/index.js';
+import { CommandFailedError, ensureImage, InfraError, Machine, MachineDiedError, NotYet, retryUntil, WaitTimeoutError, stateRoot } from '../harness/index.js';
 
 describe.sequential('smoke: Machine API on one Debian guest', () => {
   let m: Machine;
@@ -197,6 +197,25 @@ describe.sequential('smoke: Machine API on one Debian guest', () => {
     await m.reboot();
     expect(m.bootId).not.toBe(before);
     expect(await m.succeed('cat /root/p')).toBe('persisted\n');
+  });
+
+  it('reboot() waits for systemctl to queue the reboot, even when systemctl takes 6 s to answer', async () => {
+    // A wrapper first on the backdoor's PATH that sleeps 6 s, then runs the real systemctl: a systemctl slowed by a
+    // loaded host. reboot() used to interrupt it after 5 s, before the job was queued, and wait out 90 s.
+    await m.succeed(`printf '#!/bin/sh\\nsleep 6\\nexec /usr/bin/systemctl "$@"\\n' > /usr/local/sbin/systemctl`, 'chmod +x /usr/local/sbin/systemctl');
+    const before = m.bootId;
+    await m.reboot();
+    expect(m.bootId).not.toBe(before);
+    await m.succeed('rm /usr/local/sbin/systemctl');
+  });
+
+  it("reboot() that the guest refuses fails with systemctl's reason; the machine stays up", async () => {
+    await m.succeed('systemctl mask reboot.target');
+    const e = await m.reboot().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InfraError);
+    expect((e as Error).message).toMatch(/reboot: the guest did not accept the request: 'systemctl reboot --no-block' exited \d+: .*masked/);
+    expect(m.isUp()).toBe(true);
+    await m.succeed('systemctl unmask reboot.target');
   });
 
   it('crash then start: the machine comes back; console waits see only the new boot', async () => {

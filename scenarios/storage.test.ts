@@ -14,7 +14,7 @@ describe.sequential('storage: 3 nodes on vlans with one extra disk each', () => 
 
   it('the extra disk is a blank virtio disk with its serial', async () => {
     const m = h.m('n100-1');
-    expect(await m.succeed('readlink -f /dev/disk/by-id/virtio-data0 2>/dev/null || ls /dev/vdb')).toMatch(/\/dev\/vdb/);
+    expect(await m.succeed('readlink -e /dev/disk/by-id/virtio-data0')).toMatch(/\/dev\/vdb/);
     expect((await m.succeed('blockdev --getsize64 /dev/vdb')).trim()).toBe(String(1024 ** 3));
     expect((await m.execute('blkid /dev/vdb')).status).not.toBe(0); // no filesystem yet
   });

@@ -10,7 +10,7 @@ import ts from 'typescript';
 /** Layers from the bottom up; a path belongs to the first prefix it starts with (longest prefixes first within a layer). */
 export const LAYERS: string[][] = [
   ['harness/util/', 'harness/errors.ts', 'harness/log.ts'],
-  ['harness/retry.ts', 'harness/accel.ts'],
+  ['harness/retry.ts', 'harness/accel.ts', 'harness/nemesis/'],
   ['harness/console/', 'harness/qemu/'],
   ['harness/network/', 'harness/images/', 'profiles/'],
   ['harness/events.ts'],

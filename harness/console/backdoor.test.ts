@@ -86,6 +86,17 @@ describe.sequential('backdoor.sh under a pty, through BackdoorShell', () => {
     expect((await run('true')).status).toBe(0);
   });
 
+  it('a command ended by errexit carries only its own stderr, forked or kept, in a function or not', async () => {
+    for (const c of ['false', 'X=1 false', 'true; false; echo not reached', 'g() { false; echo no; }; g', 'echo "$N3X_NOT_SET"']) {
+      const r = await run(c);
+      expect(r.status, c).toBe(1);
+      expect(r.stderr, c).not.toMatch(/pop_var_context|not a function context/);
+    }
+    expect((await run('false')).stderr).toBe('');
+    expect((await run('X=1 false; echo not reached')).stderr).toBe('');
+    expect((await run('ls /nonexistent-n3x')).stderr).toBe("ls: cannot access '/nonexistent-n3x': No such file or directory\n");
+  });
+
   it('gives commands /dev/null as stdin, so one that reads cannot swallow the next request', async () => {
     expect((await run('cat; read -r x || echo eof')).stdout.toString()).toBe('eof\n');
     expect((await run('echo next')).stdout.toString()).toBe('next\n');

@@ -204,8 +204,7 @@ export class Machine {
   /** Powers off cleanly (systemctl poweroff) and waits for QEMU to exit (`timeout` seconds, default 90). */
   async shutdown(opts: TimeoutOpt = {}): Promise<void> {
     if (!this.process.running) return;
-    this.process.expectEnd();
-    this.process.shell?.run('systemctl poweroff --no-block', 5000).catch(() => undefined);
+    await this.process.requestPowerAction('poweroff');
     await this.process.waitForExit(opts.timeout ?? 90);
   }
 
@@ -217,8 +216,7 @@ export class Machine {
   /** Reboots the guest (systemctl reboot); the same disks come back on a fresh boot. */
   async reboot(): Promise<void> {
     if (!this.process.running) throw new InfraError('reboot: machine is not running', { machine: this.name, hint: 'call start() first' });
-    this.process.expectEnd(); // QEMU runs with -no-reboot: the guest's reboot ends the process, we start it again
-    this.process.shell?.run('systemctl reboot --no-block', 5000).catch(() => undefined);
+    await this.process.requestPowerAction('reboot'); // QEMU runs with -no-reboot: the reboot ends the process, we start it again
     await this.process.waitForExit(90);
     await this.start();
   }

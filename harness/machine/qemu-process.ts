@@ -193,9 +193,26 @@ export class QemuProcess {
     this.proc = undefined;
   }
 
-  /** From now on QEMU's exit is expected (a poweroff or reboot the guest was asked for). */
-  expectEnd(): void {
+  /**
+   * Asks the guest's systemd to reboot or power off and waits for systemctl's answer: the job was queued (status 0),
+   * or the guest refused and the error says why; from then on QEMU's exit is expected. The command's deadline is
+   * the one any command has: under a loaded TCG host systemctl can take seconds to start, and interrupting it
+   * before it has queued the job (as a 5 s deadline once did) leaves a guest that never shuts down.
+   */
+  async requestPowerAction(verb: 'reboot' | 'poweroff', timeout = 120): Promise<void> {
+    const shell = this.shell;
+    if (!this.pid || !shell?.bootId) throw new InfraError(`${verb}: the backdoor is not connected`, this.m.context({ hint: 'call start() first' }));
     this.expectExit = true;
+    const command = `systemctl ${verb} --no-block`;
+    const r = await shell.run(command, timeout * 1000).catch((e: unknown) => {
+      if (!this.pid) return undefined; // QEMU already exited: the guest went down before the answer came back
+      this.expectExit = false;
+      throw new InfraError(`${verb}: no answer from the guest to '${command}': ${e instanceof Error ? e.message : String(e)}`, this.m.context({ command }), { cause: e });
+    });
+    if (!r || (r.status === 0 && !r.timedOut)) return;
+    this.expectExit = false;
+    const why = r.timedOut ? `'${command}' did not answer within ${timeout} s and was interrupted` : `'${command}' exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' / ') || '(no stderr)'}`;
+    throw new InfraError(`${verb}: the guest did not accept the request: ${why}`, this.m.context({ command, hint: 'the guest is still up and unchanged; look at `systemctl list-jobs` and the journal in it' }));
   }
 
   /** Simulates a power cut: kills QEMU at once. */

@@ -89,6 +89,20 @@ async function leaderOutside(c: Cluster): Promise<{ machine: Machine; status: Me
   return undefined;
 }
 
+/**
+ * A guest loop of n sequential, timed puts (`<prefix>-1` … `<prefix>-n`): one line `STATUS MS` per put. A failed
+ * put is counted, not fatal: commands run under `set -euo pipefail` (as nixosTest runs them), so `|| r=$?` is what
+ * keeps the first failure from ending the loop.
+ */
+export const timedPuts = (prefix: string, n: number, timeout = 5) =>
+  `for i in $(seq ${n}); do s=$(date +%s%N); r=0; ${etcdctl(`put ${prefix}-$i v$i`, timeout)} >/dev/null 2>&1 || r=$?; e=$(date +%s%N); echo "$r $(( (e - s) / 1000000 ))"; done`;
+
+/** Parses timedPuts' output: the milliseconds of each successful put, and how many failed. */
+export function parseTimedPuts(out: string): { ms: number[]; failed: number } {
+  const rows = out.trim().split('\n').filter(Boolean).map((l) => l.split(' ').map(Number));
+  return { ms: rows.filter(([r]) => r === 0).map(([, t]) => t), failed: rows.filter(([r]) => r !== 0).length };
+}
+
 export const put = (m: Machine, k: string, v: string, timeout = 5) => m.execute(etcdctl(`put ${k} ${v}`, timeout));
 /** Reads a key from the local member only (serializable): proves local data, not a forwarded read. */
 export const getLocal = async (m: Machine, k: string) => (await m.succeed(etcdctl(`get ${k} --print-value-only --consistency=s`))).trim();

@@ -45,7 +45,7 @@ const node = (name: string, priority: number) => ({
 
 describe.sequential('nixpkgs keepalived', () => {
   const h = useCluster({ profile: 'simple', nodes: [node('node1', 50), node('node2', 100)] });
-  const vip = (ip: string) => `ip addr show dev eth1 | grep -q ${ip}`;
+  const vip = (ip: string) => `ip -o addr show dev eth1 | grep -cF ' ${ip}/'`; // -c, not -q: no SIGPIPE under pipefail
 
   it('node2 (priority 100) holds the VIP, node1 reaches it', async () => {
     const [node1, node2] = [h.m('node1'), h.m('node2')];
@@ -69,8 +69,9 @@ describe.sequential('nixpkgs keepalived', () => {
     await node1.fail(vip('192.168.1.201'));
     await node1.succeed(`printf %s '${conf(50, '192.168.1.201')}' > /etc/keepalived/keepalived.conf`, 'systemctl reload keepalived >&2');
     await node1.waitUntilSucceeds(vip('192.168.1.201'));
-    await node1.fail('journalctl -u keepalived | grep -q Stopped');
-    await node1.succeed('journalctl -u keepalived | grep -q Reloaded');
+    // grep -c reads to the end: `grep -q` would SIGPIPE journalctl, and under pipefail a match would read as 141.
+    await node1.succeed('test "$(journalctl -u keepalived | grep -c Stopped)" = 0');
+    await node1.succeed('journalctl -u keepalived | grep -c Reloaded');
   });
 
   it('restart config', async () => {

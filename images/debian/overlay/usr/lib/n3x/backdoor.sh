@@ -27,59 +27,53 @@ while [ -z "$out" ]; do
 done
 exec 9<&0 >"$out"           # stdout is not a tty (as under nixosTest): tar, ls, systemctl behave as in scripts
 
-# Runs one request in the worker, which then ends: the request line `__n3x MARKER $'command'` calls this.
-__n3x() {
-  printf '\002%s\n' "$1"
-  printf '%s' "$1" >&8             # tells the parent which request this worker took
-  exec 8>&- 9<&-
-  __n3x_done=
-  trap - INT QUIT
-  set -euo pipefail                # as nixosTest runs commands
-  eval "$2"
-}
-# Runs a request that cannot change the shell (the host checks: one simple command of plain words naming a
-# program or an inert builtin) and answers it here, so the worker serves the next request without a fork.
-# Any failure still ends the worker (set -e), and the parent answers with the exact status.
-__n3x_keep() {
-  printf '\002%s\n' "$1"
-  printf '%s' "$1" >&8
-  trap - INT QUIT
-  set -euo pipefail
-  eval "$2" 8>&- 9<&-
-  set +euo pipefail
-  trap '' INT QUIT
-  hash -r                          # forget the PATH lookup
-  local e=
-  IFS= read -r -d '' -n 4097 e <"$run/stderr"
-  if [ ${#e} -gt 4096 ]; then
-    e=$(tail -c 4096 "$run/stderr"; printf x) && e=${e%x}
-  fi
-  printf '\n\003%s 0 %d\n%s' "$1" "${#e}" "$e"
-  exec 2>"$run/stderr" 8>"$run/marker"  # answered: nothing left for the parent to answer
-  __n3x_done=1
-}
-# The worker, forked ahead of time: stdin and stderr set up while idle, then it blocks reading requests
-# from the console (fd 9: bash gives a background job /dev/null as its stdin). It inherits ^C ignored, so an
-# interrupt that arrives between commands cannot kill it; `trap -` gives the command the default back.
-# While idle it also walks the request's path once (parse, expand, options), so that the copy-on-write page
-# faults of a fresh fork are paid before the request arrives rather than during it.
-__n3x_worker() {
-  exec </dev/null 2>"$run/stderr" 8>"$run/marker"
-  eval ': __n3x n3x00000000000000000000000000000000 $'\''true'\''; set -euo pipefail; set +euo pipefail'
-  while IFS= read -r __n3x_line <&9; do
-    eval "$__n3x_line"
-    __n3x_s=$?                     # (a failure ends the worker here already, unless the command turned set -e off)
-    [ -n "$__n3x_done" ] || exit "$__n3x_s"
-  done
-  exit 200                         # the console closed
-}
-
 printf '\n\001n3x-backdoor-ready %s\n' "$(</proc/sys/kernel/random/boot_id)"
 : >"$run/marker"
 lost=0
 while :; do
   [ -d "$run" ] || mkdir -p "$run"
-  __n3x_worker &
+  # The worker, forked ahead of time: stdin and stderr set up while idle, then it blocks reading requests from
+  # the console (fd 9: bash gives a background job /dev/null as its stdin). It inherits ^C ignored, so an interrupt
+  # that arrives between commands cannot kill it; `trap -` gives the command the default back.
+  # `__n3x MARKER $'command'` runs the command and the worker ends with its status. `__n3x_keep` (a command that
+  # cannot change the shell, chosen by the host: one simple command of plain words naming a program or an inert
+  # builtin) is answered here, and the worker serves the next request without a fork; any failure still ends the
+  # worker (set -e), and the parent answers with the exact status.
+  # The command is evaluated at the top level of the worker, never inside a function: when errexit ends an `eval`
+  # run inside a function, bash 5.2 prints "pop_var_context: head of shell_variables not a function context" into
+  # the command's stderr. So, as under nixosTest's `bash -c`, `return` and `local` are errors in a command.
+  # While idle the worker also walks the request's path once (decode, options), so that the copy-on-write page
+  # faults of a fresh fork are paid before the request arrives rather than during it.
+  (
+    exec </dev/null 2>"$run/stderr" 8>"$run/marker"
+    __n3x_q="\$'true'"; eval "__n3x_cmd=$__n3x_q"; set -euo pipefail; set +euo pipefail
+    while IFS=' ' read -r __n3x_kind __n3x_mk __n3x_q <&9; do
+      eval "__n3x_cmd=$__n3x_q"    # the host quotes the command as $'...': this only decodes it
+      printf '\002%s\n' "$__n3x_mk"
+      printf '%s' "$__n3x_mk" >&8  # tells the parent which request this worker took
+      if [ "$__n3x_kind" != __n3x_keep ]; then
+        exec 8>&- 9<&-
+        trap - INT QUIT
+        set -euo pipefail          # as nixosTest runs commands
+        eval "$__n3x_cmd"
+        exit
+      fi
+      trap - INT QUIT
+      set -euo pipefail
+      eval "$__n3x_cmd" 8>&- 9<&-
+      set +euo pipefail
+      trap '' INT QUIT
+      hash -r                      # forget the PATH lookup
+      __n3x_e=
+      IFS= read -r -d '' -n 4097 __n3x_e <"$run/stderr"
+      if [ ${#__n3x_e} -gt 4096 ]; then
+        __n3x_e=$(tail -c 4096 "$run/stderr"; printf x) && __n3x_e=${__n3x_e%x}
+      fi
+      printf '\n\003%s 0 %d\n%s' "$__n3x_mk" "${#__n3x_e}" "$__n3x_e"
+      exec 2>"$run/stderr" 8>"$run/marker"  # answered: nothing left for the parent to answer
+    done
+    exit 200                       # the console closed
+  ) &
   w=$!
   wait "$w"                 # never cut short by ^C, which the backdoor ignores: the worker's exact status
   s=$?
