@@ -58,7 +58,7 @@ export class MachineDiedError extends InfraError {}
 
 /** Invalid options, detected before any VM starts. One line naming the field and the fix. */
 export class ConfigError extends N3xError {
-  constructor(readonly field: string, problem: string, fix: string) {
-    super(`${field}: ${problem} (fix: ${fix})`);
+  constructor(readonly field: string, problem: string, fix: string, options?: ErrorOptions) {
+    super(`${field}: ${problem} (fix: ${fix})`, {}, options);
   }
 }

@@ -204,7 +204,7 @@ export class Cluster {
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
     if (failed.length) {
       this.writeDescriptor('failed');
-      throw failed.length === 1 ? failed[0] : new N3xError(`${failed.length} machines failed to boot:\n${failed.map((e) => e.message).join('\n')}`);
+      throw failed.length === 1 ? failed[0] : new N3xError(`${failed.length} machines failed to boot:\n${failed.map((e) => e.message).join('\n')}`, {}, { cause: new AggregateError(failed) });
     }
     this.bootMs = Date.now() - t0;
     this.writeDescriptor('running');

@@ -30,7 +30,7 @@ export function connectUnix(path: string, timeoutMs: number, signal?: AbortSigna
       }),
     { timeout: timeoutMs / 1000, what: `a connection to ${path}`, interval: 0.02, maxInterval: 0.1, signal },
   ).catch((e: Error) => {
-    throw e instanceof WaitTimeoutError ? new InfraError(`cannot connect to ${path}: ${e.message}`) : e;
+    throw e instanceof WaitTimeoutError ? new InfraError(`cannot connect to ${path}: ${e.message}`, {}, { cause: e }) : e;
   });
 }
 
