@@ -25,7 +25,7 @@ import { MachineDisks } from './disks.js';
 import { Faults } from './faults.js';
 import { Forwards } from './forwards.js';
 import { QemuProcess } from './qemu-process.js';
-import { terminalCommands } from './terminal.js';
+import { openTerminal, typeInto } from './terminal.js';
 import { Files, type TransferOpts } from './transfer.js';
 import type { ExecResult, MachineEvent, MachineOptions, TimeoutOpt } from './types.js';
 
@@ -166,14 +166,7 @@ export class Machine {
    * same first round trip (the first commands after a load are slow under TCG: nothing is translated yet).
    */
   async resume(opts: { guestCommand?: string } = {}): Promise<void> {
-    await this.qmpCommand('cont');
-    const shell = this.process.shell!;
-    const setClock = () => `date -u -s @${(Date.now() / 1000).toFixed(3)} >/dev/null`;
-    const first = await shell.run(`read -r id < /proc/sys/kernel/random/boot_id; echo "$id"; ${setClock()}; ${opts.guestCommand ?? 'true'}`, 60_000);
-    if (first.timedOut || first.status !== 0) throw new InfraError(`resuming: the guest did not answer cleanly (status ${first.status}): ${first.stderr.trim().slice(-300)}`, this.context());
-    if (!shell.bootId) shell.markReady(first.stdout.toString().split('\n')[0].trim());
-    await this.succeed(setClock()); // warm now: exact to one round trip
-    this.emit({ kind: 'clock', epochMs: Date.now() });
+    await this.process.resume(opts.guestCommand ?? 'true', (c) => this.succeed(c));
   }
 
   /** Takes over a QEMU started by another process (a kept cluster); that process must have detached first. */
@@ -395,17 +388,13 @@ export class Machine {
   }
 
   /** Starts an interactive root login shell on the guest's second console (/dev/hvc1); returns its host-side socket (closing it stops the shell). */
-  async openTerminal(size: { rows: number; cols: number } = { rows: 40, cols: 120 }, term = 'xterm-256color'): Promise<Socket> {
-    const sock = await this.process.openSocket('tty.sock');
-    await this.succeed(...terminalCommands(size, term));
-    sock.once('close', () => void this.execute('systemctl stop n3x-tty.service', { timeout: 10 }).catch(() => undefined));
-    return sock;
+  openTerminal(size: { rows: number; cols: number } = { rows: 40, cols: 120 }, term = 'xterm-256color'): Promise<Socket> {
+    return openTerminal(this.process.openSocket('tty.sock'), this, size, term);
   }
 
   /** Types characters into the serial console (ttyS0), as nixosTest's send_console. */
   async sendConsole(chars: string): Promise<void> {
-    const sock = await this.openSerial();
-    await new Promise<void>((resolve, reject) => sock.end(chars, () => resolve()).once('error', reject));
+    await typeInto(await this.openSerial(), chars);
   }
 
   // ── Network faults (faults.ts) ──

@@ -276,6 +276,21 @@ export class QemuProcess {
     );
   }
 
+  /**
+   * Continues a paused (or just loaded) QEMU, reconnects to the backdoor and sets the guest clock to the host's;
+   * `guestCommand` runs in the same first round trip, the exact clock through `succeed` once the guest is warm.
+   */
+  async resume(guestCommand: string, succeed: (command: string) => Promise<string>): Promise<void> {
+    await this.qmpCommand('cont');
+    const shell = this.shell!;
+    const setClock = () => `date -u -s @${(Date.now() / 1000).toFixed(3)} >/dev/null`;
+    const first = await shell.run(`read -r id < /proc/sys/kernel/random/boot_id; echo "$id"; ${setClock()}; ${guestCommand}`, 60_000);
+    if (first.timedOut || first.status !== 0) throw new InfraError(`resuming: the guest did not answer cleanly (status ${first.status}): ${first.stderr.trim().slice(-300)}`, this.m.context());
+    if (!shell.bootId) shell.markReady(first.stdout.toString().split('\n')[0].trim());
+    await succeed(setClock()); // warm now: exact to one round trip
+    this.m.emit({ kind: 'clock', epochMs: Date.now() });
+  }
+
   /** Runs a QMP command (host-side deadline 30 s; fails at once when QEMU dies). */
   qmpCommand<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
     if (!this.qmp) throw new InfraError('machine is not running', this.m.context());
