@@ -35,17 +35,7 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
   let terminal: Socket | undefined;
   const raw = stdin.isTTY ? (on: boolean) => stdin.setRawMode(on) : () => undefined;
   raw(true);
-  stdin.on('data', (d: Buffer) => {
-    if (!terminal) return void input.write(d);
-    const i = d.indexOf(ESCAPE);
-    if (i >= 0) {
-      if (i > 0) terminal.write(d.subarray(0, i));
-      terminal.destroy();
-      return;
-    }
-    terminal.write(d);
-  });
-  stdin.resume();
+  pumpStdin(stdin, input, () => terminal);
 
   const byName = Object.fromEntries(c.machines.map((m) => [varName(m.name), m]));
   stdout.write(`n3x: cluster ${c.id} (${c.profile.name}, ${c.machines.length} machines): ${Object.keys(byName).join(', ')} and \`cluster\` are in scope; .help lists commands\n`);
@@ -99,6 +89,31 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
       r.displayPrompt();
     },
   });
+  defineInfoCommands(r, c, stdout);
+  await new Promise<void>((resolve) => r.on('exit', () => resolve()));
+  raw(false);
+  stdin.pause();
+  await leave(c, o.onExit, stdout);
+}
+
+/** Keystrokes go to the REPL, or to the attached terminal until Ctrl-] (which closes it). */
+function pumpStdin(stdin: NodeJS.ReadStream, input: PassThrough, terminal: () => Socket | undefined): void {
+  stdin.on('data', (d: Buffer) => {
+    const t = terminal();
+    if (!t) return void input.write(d);
+    const i = d.indexOf(ESCAPE);
+    if (i >= 0) {
+      if (i > 0) t.write(d.subarray(0, i));
+      t.destroy();
+      return;
+    }
+    t.write(d);
+  });
+  stdin.resume();
+}
+
+/** `.machines`, `.topology` and `.report`. */
+function defineInfoCommands(r: repl.REPLServer, c: Cluster, stdout: NodeJS.WriteStream): void {
   r.defineCommand('machines', {
     help: 'List machines with their addresses',
     action() {
@@ -124,10 +139,11 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
       this.displayPrompt();
     },
   });
-  await new Promise<void>((resolve) => r.on('exit', () => resolve()));
-  raw(false);
-  stdin.pause();
-  if (o.onExit === 'stop') {
+}
+
+/** What leaving the REPL does to the cluster: stop it, or leave it running for another process. */
+async function leave(c: Cluster, onExit: ReplOptions['onExit'], stdout: NodeJS.WriteStream): Promise<void> {
+  if (onExit === 'stop') {
     stdout.write(`n3x: stopping cluster ${c.id}\n`);
     await c.stop();
   } else {
