@@ -2,7 +2,7 @@
  * A cluster: machines on the segments of a network profile. startCluster() creates segments, boots every
  * machine in parallel and configures the guest data plane; dispose/stop() removes everything again.
  */
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectAccel } from '../accel.js';
 import { ConfigError, N3xError } from '../errors.js';
@@ -21,14 +21,16 @@ import { resolveNodeImages } from './nodeimages.js';
 import { onExit } from '../util/cleanup.js';
 import { statOf } from '../util/procs.js';
 import { startReaper, type ReaperHandle } from './reaper.js';
-import { newRunId, privateDir, stateRoot } from '../util/paths.js';
+import { privateDir, stateRoot } from '../util/paths.js';
 import type { NicSpec } from '../qemu/argv.js';
 import { age, type SnapshotMeta } from './snapshot.js';
 
 export { macFor, normalizeNodes, type NodeFields, type NodeSpec } from './spec.js';
 export { COPY_DISK_MAX_BYTES } from './snapshot-run.js';
 export { emulatedNote, imageCounts, readDescriptor, type ClusterDescriptor } from './descriptor.js';
-import { attachedSegment, emulatedNote, imageCounts, readDescriptor, type ClusterDescriptor } from './descriptor.js';
+export { snapshotsOff } from './spec.js';
+import { attachedSegment, emulatedNote, imageCounts, readDescriptor, unusedRunId, writeDescriptor } from './descriptor.js';
+import { snapshotsOff } from './spec.js';
 
 const log = logger('cluster');
 
@@ -318,7 +320,7 @@ export class Cluster {
 
   /** A JSON description of the running cluster (for `n3x ls`, attach and stop from another process). */
   private writeDescriptor(state: 'starting' | 'running' | 'failed' | 'kept'): void {
-    const d: ClusterDescriptor = {
+    writeDescriptor(this.stateDir, {
       id: this.id,
       name: this.opts.name ?? null,
       state,
@@ -332,10 +334,7 @@ export class Cluster {
       segments: [...this.segments.values()].map((s) => s.describe()),
       macs: Object.fromEntries(this.macs),
       machines: this.machines.map((m) => ({ name: m.name, stateDir: m.stateDir })),
-    };
-    const file = join(this.stateDir, 'cluster.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(d, null, 2), { mode: 0o600 });
-    renameSync(`${file}.tmp`, file); // readers (n3x ls, the reaper) never see half a file
+    });
   }
 
   /**
@@ -387,14 +386,6 @@ export class Cluster {
   }
 }
 
-/** A run id whose state dir does not exist yet (two clusters never share one). */
-function unusedRunId(): string {
-  for (;;) {
-    const id = newRunId();
-    if (!existsSync(join(stateRoot(), id))) return id;
-  }
-}
-
 /** Creates and boots a cluster; on a failed boot everything is torn down before the error is thrown. */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const c = await Cluster.create(opts);
@@ -414,10 +405,6 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   return c;
 }
 
-/** N3X_SNAPSHOTS=off (or 0/false): every cluster boots cold, even when a scenario asks for a snapshot. */
-export function snapshotsOff(env: NodeJS.ProcessEnv = process.env): boolean {
-  return /^(off|0|false|no)$/i.test(env.N3X_SNAPSHOTS ?? '');
-}
 
 /** The snapshot module's spec: the setup's source goes into the key (a changed setup never restores a stale state). */
 function snapshotOf(spec: SnapshotSpec): { name: string; setupSource?: string; version?: string } {

@@ -2,14 +2,14 @@
  * How a cluster is described outside its process: the JSON descriptor in its state dir (for `n3x ls`,
  * attach and stop), segments taken over from one, and the counts of the cluster's first log line.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { ImageFiles } from '../images/cache.js';
 import { destroySegmentSync, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
 import type { NetworkProfile } from '../network/profile.js';
 import { hostArch, isForeign, type Arch } from '../qemu/arch.js';
-import { stateRoot } from '../util/paths.js';
+import { newRunId, stateRoot } from '../util/paths.js';
 import type { NodeSpec } from './spec.js';
 
 export interface ClusterDescriptor {
@@ -61,4 +61,19 @@ export function imageCounts(ids: string[]): string {
 export function emulatedNote(nodes: NodeSpec[], host: Arch | undefined = hostArch()): string {
   const foreign = nodes.filter((n) => isForeign(n.arch ?? 'x86_64', host));
   return foreign.length ? `emulated: ${foreign.map((n) => `${n.name} (${n.arch ?? 'x86_64'})`).join(', ')}` : 'emulated: none';
+}
+
+/** Writes a cluster's descriptor into its state dir (atomically: readers such as n3x ls and the reaper never see half a file). */
+export function writeDescriptor(stateDir: string, d: ClusterDescriptor): void {
+  const file = join(stateDir, 'cluster.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify(d, null, 2), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+/** A run id whose state dir does not exist yet (two clusters never share one). */
+export function unusedRunId(): string {
+  for (;;) {
+    const id = newRunId();
+    if (!existsSync(join(stateRoot(), id))) return id;
+  }
 }

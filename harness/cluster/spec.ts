@@ -66,3 +66,8 @@ export function macFor(runId: string, node: number, nic: number): string {
   const h = (n: number) => n.toString(16).padStart(2, '0');
   return `52:54:${h(r >> 8)}:${h(r & 0xff)}:${h(node)}:${h(nic)}`;
 }
+
+/** N3X_SNAPSHOTS=off (or 0/false): every cluster boots cold, even when a scenario asks for a snapshot. */
+export function snapshotsOff(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(off|0|false|no)$/i.test(env.N3X_SNAPSHOTS ?? '');
+}
