@@ -34,6 +34,11 @@ export { k3sBinaryStatus, k3sScenarioGate, mixedArchK3sStatus, type K3sBinarySta
 export { k3sLayer, K3S_LAYER_SERIAL } from './k3s/layer.js';
 export { parsePreflight, preflightScript } from './k3s/preflight.js';
 export { watchNodeReady } from './k3s/ready-watch.js';
+// Nemesis: seeded fault schedules and a linearizability checker of register histories
+export { runNemesis, nemesisSeed, type NemesisOptions, type NemesisResult } from './nemesis/run.js';
+export { schedule, describeFault, prng, FAULT_KINDS, type Fault, type FaultKind, type ScheduleOptions } from './nemesis/schedule.js';
+export { describeOp, type Op, type OpKind, type Outcome } from './nemesis/history.js';
+export { checkHistory, checkRegister, type CheckOptions, type Verdict, type KeyResult } from './nemesis/linearizable.js';
 // Report and diagnostics
 export { recordK3s, type K3sNodeRow, type K3sPodRow } from './report/record.js';
 export { k3sTables } from './report/k3s.js';

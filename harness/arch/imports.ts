@@ -10,13 +10,13 @@ import ts from 'typescript';
 /** Layers from the bottom up; a path belongs to the first prefix it starts with (longest prefixes first within a layer). */
 export const LAYERS: string[][] = [
   ['harness/util/', 'harness/errors.ts', 'harness/log.ts'],
-  ['harness/retry.ts', 'harness/accel.ts', 'harness/nemesis/'],
+  ['harness/retry.ts', 'harness/accel.ts'],
   ['harness/console/', 'harness/qemu/'],
   ['harness/network/', 'harness/images/', 'profiles/'],
   ['harness/events.ts'],
   ['harness/machine/'],
   ['harness/cluster/'],
-  ['harness/k3s/', 'harness/report/'],
+  ['harness/k3s/', 'harness/report/', 'harness/nemesis/'],
   ['harness/testing/', 'harness/repl/'],
   ['harness/cli/', 'harness/index.ts', 'harness/vitest.ts', 'harness/arch/'],
 ];
