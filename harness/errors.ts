@@ -22,8 +22,9 @@ function render(message: string, ctx: ErrorContext): string {
 
 export class N3xError extends Error {
   declare readonly ctx: ErrorContext;
-  constructor(message: string, ctx: ErrorContext = {}) {
-    super(render(message, ctx));
+  /** `options.cause`: the error this one rewraps (kept, as execa and Node do). */
+  constructor(message: string, ctx: ErrorContext = {}, options?: ErrorOptions) {
+    super(render(message, ctx), options);
     this.name = new.target.name;
     // Not enumerable: the message already says all of it, and inspect() (the REPL, console.log) would repeat it.
     Object.defineProperty(this, 'ctx', { value: ctx, enumerable: false });
@@ -57,7 +58,7 @@ export class MachineDiedError extends InfraError {}
 
 /** Invalid options, detected before any VM starts. One line naming the field and the fix. */
 export class ConfigError extends N3xError {
-  constructor(readonly field: string, problem: string, fix: string) {
-    super(`${field}: ${problem} (fix: ${fix})`);
+  constructor(readonly field: string, problem: string, fix: string, options?: ErrorOptions) {
+    super(`${field}: ${problem} (fix: ${fix})`, {}, options);
   }
 }

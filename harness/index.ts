@@ -1,15 +1,49 @@
-/** n3x harness public API: scenario files import from here. */
-export { Machine, type MachineOptions, type ExecResult, type TimeoutOpt } from './machine/machine.js';
-export { Cluster, startCluster, snapshotsOff, type ClusterOptions, type NodeSpec, type SnapshotSpec } from './cluster/cluster.js';
+/**
+ * n3x harness public API (`n3x-harness`): scenario files import from here and from `n3x-harness/vitest`
+ * (useCluster and friends), nothing else. Times are in seconds; options that take one are named `timeout`
+ * and `interval`.
+ */
+import './report/record.js'; // the run report listens to this process's events
+
+// Machines and clusters
+export { Machine, GUEST_SHARED_DIR, systemctlCommand, type MachineOptions, type ExecResult, type TimeoutOpt, type CommandRunner, type TransferOpts, type PollingCondition } from './machine/machine.js';
+export { Cluster, startCluster, snapshotsOff, type ClusterOptions, type NodeSpec, type NodeFields, type SnapshotSpec } from './cluster/cluster.js';
 export { listSnapshots, pruneSnapshots, snapshotCacheDir, type SnapshotMeta } from './cluster/snapshot.js';
-export { ensureImage, validateImage, listImages, pruneImages, cacheRoot, type ImageFiles, type ImageOption } from './images/cache.js';
+export { reaperOff } from './cluster/reaper.js';
+export { QEMU, VDE_SWITCH } from './cluster/reap.js';
+// Events (what machines and clusters did), for listeners of your own
+export { subscribe, type HarnessEvent, type HarnessEventBody, type ClusterMember } from './events.js';
+// Images
+export { ensureImage, validateImage, listImages, pruneImages, type ImageFiles, type ImageOption } from './images/cache.js';
 export { debianRecipe, trixieGrubRecipe, recipeHash, type Recipe } from './images/recipe.js';
+export { backingOf } from './images/disks.js';
+export { firmwareFor, type Firmware, type FirmwareKind, type GuestArch } from './qemu/firmware.js';
 export { detectAccel, chooseAccel, type Accel } from './accel.js';
-export { retryUntil, NotYet, sleep } from './retry.js';
+// Waits and errors
+export { retryUntil, withDeadline, NotYet, sleep, type RetryOptions } from './retry.js';
 export { N3xError, TestFailure, CommandFailedError, WaitTimeoutError, InfraError, MachineDiedError, ConfigError } from './errors.js';
+// Networks
 export { validateNetem, netemCommand, type NetemSpec } from './network/netem.js';
 export { addressOf, ifaceOf, type NetworkProfile } from './network/profile.js';
-export { profiles, getProfile, netemProfiles, type NetemProfileName } from '../profiles/index.js';
+export { n3xLinks } from './network/bridge.js';
+export { profiles, getProfile, profileName, netemProfiles, type ProfileName, type NetemProfileName } from '../profiles/index.js';
+// k3s
+export { K3sCluster, type WaitOpts } from './k3s/cluster.js';
+export { K3S_API_PORT, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, blackholeGateway, k3sPrepareScript, type K3sRole } from './k3s/config.js';
+export { k3sBinaryStatus, k3sScenarioGate, mixedArchK3sStatus, type K3sBinaryStatus } from './k3s/binary.js';
+export { k3sLayer, K3S_LAYER_SERIAL } from './k3s/layer.js';
+export { parsePreflight, preflightScript } from './k3s/preflight.js';
+export { watchNodeReady } from './k3s/ready-watch.js';
+// Nemesis: seeded fault schedules and a linearizability checker of register histories
+export { runNemesis, nemesisSeed, type NemesisOptions, type NemesisResult } from './nemesis/run.js';
+export { schedule, describeFault, prng, FAULT_KINDS, type Fault, type FaultKind, type ScheduleOptions } from './nemesis/schedule.js';
+export { describeOp, type Op, type OpKind, type Outcome } from './nemesis/history.js';
+export { checkHistory, checkRegister, type CheckOptions, type Verdict, type KeyResult } from './nemesis/linearizable.js';
+// Report and diagnostics
 export { recordK3s, type K3sNodeRow, type K3sPodRow } from './report/record.js';
 export { k3sTables } from './report/k3s.js';
-export { firmwareFor, type Firmware, type FirmwareKind, type GuestArch } from './qemu/firmware.js';
+export type { ReportData } from './report/model.js';
+export { collectDiagnostics } from './testing/diagnostics.js';
+// Paths and host processes
+export { cacheRoot, stateRoot, artifactsDir } from './util/paths.js';
+export { cmdlineOf, processesOf } from './util/procs.js';

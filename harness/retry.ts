@@ -1,13 +1,19 @@
-/** The one retry primitive every wait is built on: poll an attempt until it succeeds or a host-side deadline passes. */
+/**
+ * The retry primitive the harness's waits are built on (polling an attempt until it succeeds or a host-side
+ * deadline passes), a single deadline over one promise, and a sleep. Times in seconds, as everywhere in the
+ * public API.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import { WaitTimeoutError, type ErrorContext } from './errors.js';
 
 export interface RetryOptions {
-  /** Host-side deadline for the whole wait, in ms. */
-  timeoutMs: number;
-  /** First pause between attempts (grows by 1.5x up to maxIntervalMs). Default 250 ms. */
-  intervalMs?: number;
-  maxIntervalMs?: number;
+  /** Host-side deadline for the whole wait, in seconds. */
+  timeout: number;
+  /** First pause between attempts in seconds (grows by 1.5x up to maxInterval). Default 0.25. */
+  interval?: number;
+  /** Longest pause between attempts in seconds. Default 1. */
+  maxInterval?: number;
   /** Says what is being waited for, in the timeout error. */
   what: string;
   /** Adds machine name, serial tail or hint to the timeout error. */
@@ -36,9 +42,10 @@ class DeadlineReached extends Error {}
  */
 export async function retryUntil<T>(attempt: (remainingMs: number, signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
   const start = Date.now();
-  const deadline = start + opts.timeoutMs;
+  const timeoutMs = opts.timeout * 1000;
+  const deadline = start + timeoutMs;
   const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(new DeadlineReached()), Math.max(0, opts.timeoutMs));
+  const timer = setTimeout(() => ctl.abort(new DeadlineReached()), Math.max(0, timeoutMs));
   const onOuterAbort = () => ctl.abort(opts.signal!.reason);
   if (opts.signal?.aborted) onOuterAbort();
   else opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -61,10 +68,10 @@ export async function retryUntil<T>(attempt: (remainingMs: number, signal: Abort
       },
       {
         retries: Number.POSITIVE_INFINITY,
-        minTimeout: opts.intervalMs ?? 250,
-        maxTimeout: opts.maxIntervalMs ?? 1000,
+        minTimeout: (opts.interval ?? 0.25) * 1000,
+        maxTimeout: (opts.maxInterval ?? 1) * 1000,
         factor: 1.5,
-        maxRetryTime: opts.timeoutMs,
+        maxRetryTime: timeoutMs,
         signal: ctl.signal,
         shouldRetry: () => Date.now() < deadline,
       },
@@ -73,7 +80,7 @@ export async function retryUntil<T>(attempt: (remainingMs: number, signal: Abort
     if (!(e instanceof NotYet) && !(e instanceof DeadlineReached)) throw e;
     const ctx = opts.context?.() ?? {};
     const why = last ? `; last attempt: ${last.message.split('\n')[0]}${last.detail ? `\n${last.detail}` : ''}` : '';
-    throw new WaitTimeoutError(`timed out after ${(opts.timeoutMs / 1000).toFixed(1)} s waiting for ${opts.what}${why}`, {
+    throw new WaitTimeoutError(`timed out after ${opts.timeout.toFixed(1)} s waiting for ${opts.what}${why}`, {
       ...ctx,
       elapsedMs: Date.now() - start,
     });
@@ -88,18 +95,9 @@ export function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, opts:
   return retryUntil((_, signal) => work(signal), opts);
 }
 
-/** Resolves after ms milliseconds (rejects with the signal's reason when it aborts first; no timer left behind). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+/** Resolves after `seconds` (rejects with the signal's reason when it aborts first; no timer left behind). */
+export async function sleep(seconds: number, signal?: AbortSignal): Promise<void> {
+  await delay(seconds * 1000, undefined, { signal }).catch((e: unknown) => {
+    throw signal?.aborted ? signal.reason : e;
   });
 }

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster } from '../harness/cluster/cluster.js';
+import { startCluster, type Cluster } from '../harness/index.js';
 
 /** Busy loops on every host core (the load under which the fail-fast misfired). */
 function loadHost(): ChildProcess[] {

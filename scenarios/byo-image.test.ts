@@ -7,13 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureImage } from '../harness/images/cache.js';
-import { trixieGrubRecipe } from '../harness/images/recipe.js';
-import { Machine } from '../harness/machine/machine.js';
-import { stateRoot } from '../harness/util/paths.js';
-import { describeAsRoot } from '../harness/testing/privileges.js';
-import { collectDiagnostics } from '../harness/testing/diagnostics.js';
-import { useCluster } from '../harness/testing/vitest.js';
+import { ensureImage, trixieGrubRecipe, Machine, stateRoot, collectDiagnostics } from '../harness/index.js';
+import { describeAsRoot, useCluster } from '../harness/vitest.js';
 import { allPairs } from './lib/net.js';
 
 // The example recipe partitions its disk through a loop device: building it needs root.

@@ -4,8 +4,8 @@
  * (N3X_ETCD_PROFILES=vlans to run one).
  */
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../harness/testing/vitest.js';
-import { profileName } from '../profiles/index.js';
+import { profileName } from '../harness/index.js';
+import { useCluster } from '../harness/vitest.js';
 import { ETCD_UNITS, etcdctl, getLocal, leader, put, restartEtcd, startEtcd, status } from './lib/etcd.js';
 
 const profiles = (process.env.N3X_ETCD_PROFILES ?? 'vlans,bonding-vlans').split(',').map(profileName);

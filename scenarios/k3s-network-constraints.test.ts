@@ -4,8 +4,7 @@
  * period) and any transition fails the test; DNS and the API answer inside the window.
  */
 import { expect, it } from 'vitest';
-import { netemProfiles } from '../harness/index.js';
-import { watchNodeReady } from '../harness/k3s/ready-watch.js';
+import { netemProfiles, watchNodeReady } from '../harness/index.js';
 import { describeK3s, useK3s } from './lib/k3s.js';
 
 /** Longer than kube-controller-manager's node-monitor grace period (40 s): a missed heartbeat would show. */
@@ -15,10 +14,10 @@ describeK3s('k3s-network-constraints', () => {
   const h = useK3s('vlans');
 
   it('forms', async ({ signal }) => {
-    await h.k3s.waitNodesReady({ timeoutS: 900, signal });
-    await h.k3s.waitPodsReady('kube-system', 'k8s-app=kube-dns', { timeoutS: 600, signal });
+    await h.k3s.waitNodesReady({ timeout: 900, signal });
+    await h.k3s.waitPodsReady('kube-system', 'k8s-app=kube-dns', { timeout: 600, signal });
     await h.k3s.apply('k3s/netcheck-ds.yaml');
-    await h.k3s.waitDaemonSetReady('default', 'netcheck', { timeoutS: 600, signal });
+    await h.k3s.waitDaemonSetReady('default', 'netcheck', { timeout: 600, signal });
   });
 
   for (const [name, spec] of Object.entries(netemProfiles)) {
@@ -29,7 +28,7 @@ describeK3s('k3s-network-constraints', () => {
       await Promise.all(h.cluster.machines.map((m) => m.netem(iface, spec)));
       try {
         expect(await h.k3s.get('/readyz', signal)).toEqual({ status: 200, body: 'ok' });
-        const pod = (await h.k3s.waitPodsReady('default', 'app=netcheck', { min: 3, timeoutS: 120, signal }))[0].metadata!.name!;
+        const pod = (await h.k3s.waitPodsReady('default', 'app=netcheck', { min: 3, timeout: 120, signal }))[0].metadata!.name!;
         expect(await h.k3s.kubectl(`exec ${pod} -- nslookup kubernetes.default.svc.cluster.local`)).toMatch(/Address/);
         console.log(`k3s-network-constraints: ${name}: API + DNS answered ${Date.now() - t0} ms into the window`);
         const left = WINDOW_S * 1000 - (Date.now() - t0);

@@ -7,11 +7,11 @@ describeK3s('k3s-network', () => {
   let pods: { name: string; ip: string; node: string }[] = [];
 
   it('a DaemonSet runs one pod on every node', async ({ signal }) => {
-    await h.k3s.waitNodesReady({ timeoutS: 900, signal });
+    await h.k3s.waitNodesReady({ timeout: 900, signal });
     await h.k3s.apply('k3s/netcheck-ds.yaml');
-    const ds = await h.k3s.waitDaemonSetReady('default', 'netcheck', { timeoutS: 600, signal });
+    const ds = await h.k3s.waitDaemonSetReady('default', 'netcheck', { timeout: 600, signal });
     expect(ds.status?.numberReady).toBe(3);
-    const list = await h.k3s.waitPodsReady('default', 'app=netcheck', { min: 3, timeoutS: 60, signal });
+    const list = await h.k3s.waitPodsReady('default', 'app=netcheck', { min: 3, timeout: 60, signal });
     pods = list.map((p) => ({ name: p.metadata!.name!, ip: p.status!.podIP!, node: p.spec!.nodeName! }));
     expect(new Set(pods.map((p) => p.node)).size).toBe(3);
   });

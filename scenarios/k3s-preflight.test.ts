@@ -4,11 +4,9 @@
  * on a root disk grown to the k3s size; a missing item is reported by name.
  */
 import { describe, expect, it } from 'vitest';
-import { k3sPrepareScript, K3S_TOKEN_FILE } from '../harness/k3s/config.js';
-import { parsePreflight, preflightScript } from '../harness/k3s/preflight.js';
-import { useCluster } from '../harness/testing/vitest.js';
+import { k3sPrepareScript, K3S_TOKEN_FILE, parsePreflight, preflightScript, profileName } from '../harness/index.js';
+import { useCluster } from '../harness/vitest.js';
 import { K3S_ROOT_DISK_GIB } from './lib/k3s.js';
-import { profileName } from '../profiles/index.js';
 
 const profiles = (process.env.N3X_PREFLIGHT_PROFILES ?? 'simple,vlans,bonding-vlans').split(',').map(profileName);
 

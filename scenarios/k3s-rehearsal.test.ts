@@ -8,11 +8,9 @@
 import * as k8s from '@kubernetes/client-node';
 import { expect, it } from 'vitest';
 import { describe } from 'vitest';
-import { blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE } from '../harness/k3s/config.js';
-import type { Machine } from '../harness/machine/machine.js';
+import { blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, type Machine, profileName } from '../harness/index.js';
 import { useK3s } from './lib/k3s.js';
 import { STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
-import { profileName } from '../profiles/index.js';
 
 const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'simple,vlans,bonding-vlans').split(',').map(profileName);
 
@@ -58,7 +56,7 @@ describe.each(profiles)(`k3s-rehearsal on %s with ${STANDIN_NAME}: the harness's
   });
 
   it(`${STANDIN_NAME}: waitNodesReady — every node Ready, INTERNAL-IP on the cluster network, servers in the control plane`, async ({ signal }) => {
-    const nodes = await h.k3s.waitNodesReady({ timeoutS: 120, signal });
+    const nodes = await h.k3s.waitNodesReady({ timeout: 120, signal });
     expect(nodes.map((n) => n.metadata?.name).sort()).toEqual(h.k3s.nodes.map((n) => n.name));
     for (const n of nodes) {
       expect(n.status?.nodeInfo?.kubeletVersion).toBe(STANDIN_NAME); // the stand-in, never k3s
@@ -75,18 +73,18 @@ describe.each(profiles)(`k3s-rehearsal on %s with ${STANDIN_NAME}: the harness's
     expect(agent.bootId).not.toBe(boot);
     await agent.waitForUnit('k3s.service', { timeout: 120 });
     await expectPrepared(agent);
-    await h.k3s.waitNodesReady({ timeoutS: 120, signal });
+    await h.k3s.waitNodesReady({ timeout: 120, signal });
   });
 
   it(`${STANDIN_NAME}: crash() of the second server — NotReady after the heartbeat grace, Ready again after start()`, async ({ signal }) => {
     const name = h.k3s.nodes.filter((n) => n.role === 'server')[1].name;
     const m = h.m(name);
     await m.crash();
-    const down = await h.k3s.waitNodeNotReady(name, { timeoutS: 120, signal });
+    const down = await h.k3s.waitNodeNotReady(name, { timeout: 120, signal });
     expect(down.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('Unknown');
     await m.start();
     await m.waitForUnit('k3s.service', { timeout: 120 });
     await expectPrepared(m);
-    await h.k3s.waitNodesReady({ timeoutS: 120, signal });
+    await h.k3s.waitNodesReady({ timeout: 120, signal });
   });
 });

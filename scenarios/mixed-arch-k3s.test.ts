@@ -11,7 +11,7 @@ describeK3s('mixed-arch-k3s: 3 x86_64 + 1 aarch64 agent on vlans', () => {
   const h = useK3s('vlans', { aarch64Agents: 1 });
 
   it('every node registers and becomes Ready; the Jetson reports arm64', async ({ signal }) => {
-    const nodes = await h.k3s.waitNodesReady({ timeoutS: 1800, signal });
+    const nodes = await h.k3s.waitNodesReady({ timeout: 1800, signal });
     expect(nodes.map((n) => n.metadata?.name).sort()).toEqual(['jetson-1', 'n100-1', 'n100-2', 'n100-3']);
     const jetson = nodes.find((n) => n.metadata?.name === 'jetson-1')!;
     expect(jetson.metadata?.labels?.['kubernetes.io/arch']).toBe('arm64');

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Cluster, Machine } from '../harness/index.js';
-import { useCluster } from '../harness/testing/vitest.js';
+import { useCluster } from '../harness/vitest.js';
 import { ETCD_UNITS, etcdctl, getLocal, put, waitHealthy } from './lib/etcd.js';
 import { allPairs, ping } from './lib/net.js';
 

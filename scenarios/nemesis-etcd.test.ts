@@ -5,11 +5,8 @@
  * checker: its stale reads are certain by construction, not by luck.
  */
 import { describe, expect, it } from 'vitest';
-import { checkHistory } from '../harness/nemesis/linearizable.js';
-import { describeOp, type Op } from '../harness/nemesis/history.js';
-import { runNemesis } from '../harness/nemesis/run.js';
-import { describeFault } from '../harness/nemesis/schedule.js';
-import { useCluster } from '../harness/testing/vitest.js';
+import { checkHistory, describeOp, type Op, runNemesis, describeFault } from '../harness/index.js';
+import { useCluster } from '../harness/vitest.js';
 import { ETCD_FORMED, ETCD_UNITS, restartEtcd, waitHealthy } from './lib/etcd.js';
 import { readOp, registerWorkload, writeOp, type RegisterClient } from './lib/register.js';
 

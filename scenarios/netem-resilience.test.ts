@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { netemProfiles, type Machine } from '../harness/index.js';
-import { useCluster } from '../harness/testing/vitest.js';
+import { useCluster } from '../harness/vitest.js';
 import { ETCD_FORMED, ETCD_UNITS, etcdctl, leader, parseTimedPuts, timedPuts, waitHealthy } from './lib/etcd.js';
 import { ping } from './lib/net.js';
 

@@ -1,6 +1,6 @@
 /** bonding-vlans profile: bond0 (active-backup) over eth1+eth2, VLANs 200/100 on bond0, failover under traffic. */
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../harness/testing/vitest.js';
+import { useCluster } from '../harness/vitest.js';
 import { parsePing } from './lib/net.js';
 import { netemTests, partitionTests, reachabilityTests } from './lib/network-suite.js';
 

@@ -1,7 +1,6 @@
 /** simple profile: one flat segment, eth1 untagged, on both network backends (bridge as root, and rootless vde). */
 import { describe } from 'vitest';
-import { describeAsRoot } from '../harness/testing/privileges.js';
-import { useCluster } from '../harness/testing/vitest.js';
+import { describeAsRoot, useCluster } from '../harness/vitest.js';
 import { netemTests, partitionTests, reachabilityTests } from './lib/network-suite.js';
 
 const backends = (process.env.N3X_NETWORK_BACKENDS ?? 'bridge,vde').split(',') as ('bridge' | 'vde')[];

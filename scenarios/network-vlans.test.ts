@@ -1,6 +1,6 @@
 /** vlans profile: 802.1Q trunk on eth1, VLAN 200 cluster and VLAN 100 storage, with isolation proven by traffic. */
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../harness/testing/vitest.js';
+import { useCluster } from '../harness/vitest.js';
 import { counters, vlanTraffic } from './lib/net.js';
 import { netemTests, partitionTests, reachabilityTests } from './lib/network-suite.js';
 

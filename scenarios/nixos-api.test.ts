@@ -5,8 +5,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster } from '../harness/cluster/cluster.js';
-import { CommandFailedError, NotYet, retryUntil } from '../harness/index.js';
+import { startCluster, type Cluster, CommandFailedError, NotYet, retryUntil } from '../harness/index.js';
 
 describe.sequential('nixosTest API: one machine at a time', () => {
   let c: Cluster;
@@ -145,7 +144,7 @@ describe.sequential('nixosTest API: one machine at a time', () => {
       });
       if (d !== 'forwarded-late') throw new NotYet(`got ${JSON.stringify(d)}`);
       return d;
-    }, { timeoutMs: 30_000, what: 'the late forward to answer' });
+    }, { timeout: 30, what: 'the late forward to answer' });
     expect(got).toBe('forwarded-late');
   });
 });

@@ -8,12 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { QEMU, VDE_SWITCH } from '../harness/cluster/reap.js';
-import { reaperOff } from '../harness/cluster/reaper.js';
-import { n3xLinks } from '../harness/network/bridge.js';
-import { NotYet, retryUntil, sleep } from '../harness/retry.js';
-import { useScratchDir } from '../harness/testing/scratch.js';
-import { cmdlineOf, processesOf } from '../harness/util/procs.js';
+import { QEMU, VDE_SWITCH, reaperOff, n3xLinks, NotYet, retryUntil, sleep, cmdlineOf, processesOf } from '../harness/index.js';
+import { useScratchDir } from '../harness/vitest.js';
 
 const isRoot = process.getuid?.() === 0;
 const n3x = (root: string, ...args: string[]) => execa('npx', ['tsx', 'harness/cli/main.ts', ...args], { env: { N3X_STATE_DIR: root }, reject: false });
@@ -46,8 +42,8 @@ async function killMidBoot(root: string, backend: 'bridge' | 'vde', opts: { reap
     if (run.exitCode !== null) throw new Error(`the run ended before booting (exit ${run.exitCode})`);
     const n = processesOf(QEMU, root).length;
     if (n < 3) throw new NotYet(`${n} QEMUs so far`);
-  }, { timeoutMs: 300_000, what: 'three QEMUs of the run', intervalMs: 250 });
-  await sleep(2000); // mid-boot: segments, QEMUs and the reaper are all there
+  }, { timeout: 300, what: 'three QEMUs of the run', interval: 0.25 });
+  await sleep(2); // mid-boot: segments, QEMUs and the reaper are all there
   const during = leftovers(root);
   if (opts.reaperToo) for (const p of during.reapers) process.kill(p, 'SIGKILL');
   process.kill(-run.pid!, 'SIGKILL');
@@ -70,7 +66,7 @@ describe.sequential('reaper: a SIGKILLed run leaves nothing', () => {
     expect(during.reapers).toHaveLength(reaperOff() ? 0 : 1);
     if (isRoot) expect(during.links.length).toBeGreaterThanOrEqual(4); // a bridge and three TAPs
     else expect(during.switches).toHaveLength(1);
-    await sleep(20_000);
+    await sleep(20);
     const log = existsSync(join(root, 'reaper.log')) ? readFileSync(join(root, 'reaper.log'), 'utf8') : '(no reaper.log)';
     expect(leftovers(root), `reaper.log:\n${log}`).toEqual({ qemus: [], switches: [], links: [], clusterDirs: [], reapers: [] });
     expect(JSON.parse((await n3x(root, 'ls', '--json')).stdout)).toEqual([]);
@@ -80,7 +76,7 @@ describe.sequential('reaper: a SIGKILLed run leaves nothing', () => {
     const root = mkdtempSync(join(scratch, 'orphan-'));
     roots.push(root);
     const during = await killMidBoot(root, 'vde', { reaperToo: true });
-    await sleep(3000);
+    await sleep(3);
     const [id] = during.clusterDirs;
     expect(leftovers(root)).toMatchObject({ qemus: during.qemus, switches: during.switches, clusterDirs: [id], reapers: [] });
     const ls = JSON.parse((await n3x(root, 'ls', '--json')).stdout) as { id: string; status: string }[];

@@ -8,11 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { NotYet, retryUntil, startCluster, type Cluster } from '../harness/index.js';
-import { VDE_SWITCH } from '../harness/cluster/reap.js';
-import { itAsRoot } from '../harness/testing/privileges.js';
-import { useScratchDir } from '../harness/testing/scratch.js';
-import { processesOf } from '../harness/util/procs.js';
+import { NotYet, retryUntil, startCluster, type Cluster, VDE_SWITCH, processesOf } from '../harness/index.js';
+import { itAsRoot, useScratchDir } from '../harness/vitest.js';
 
 const scratch = useScratchDir('n3x-reliability-');
 const n3xLinks = (): string[] =>
@@ -30,7 +27,7 @@ const nothingMentions = (root: string) =>
   retryUntil(async () => {
     const left = processesMentioning(root);
     if (left.length) throw new NotYet(`still running:\n${left.join('\n')}`);
-  }, { timeoutMs: 5000, what: `no process under ${root}`, intervalMs: 100 });
+  }, { timeout: 5, what: `no process under ${root}`, interval: 0.1 });
 
 async function interrupt(signal: 'SIGINT' | 'SIGTERM', when: 'STARTING' | 'READY', backend: 'bridge' | 'vde') {
   const root = mkdtempSync(join(scratch, 'int-'));

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import type { IPty } from 'node-pty';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NotYet, retryUntil } from '../harness/index.js';
-import { useScratchDir } from '../harness/testing/scratch.js';
+import { useScratchDir } from '../harness/vitest.js';
 
 const root = useScratchDir('n3x-repl-');
 const env = { ...process.env, N3X_STATE_DIR: root } as Record<string, string>;
@@ -35,12 +35,12 @@ async function terminal(command: string) {
     screen,
     type: (text: string) => p.write(text),
     key: (k: 'Enter' | 'C-]') => p.write(k === 'Enter' ? '\r' : '\x1d'),
-    waitFor: (re: RegExp, timeoutS = 60) =>
+    waitFor: (re: RegExp, timeout = 60) =>
       retryUntil(async () => {
         const t = screen();
         if (!re.test(t)) throw new NotYet(`terminal so far:\n${t.split('\n').filter(Boolean).slice(-8).join('\n')}`);
         return t;
-      }, { timeoutMs: timeoutS * 1000, what: `${re} on the terminal`, intervalMs: 200, maxIntervalMs: 500 }),
+      }, { timeout: timeout, what: `${re} on the terminal`, interval: 0.2, maxInterval: 0.5 }),
   };
 }
 const ls = async () => JSON.parse((await execa('npx', ['tsx', 'harness/cli/main.ts', 'ls', '--json'], { env: { N3X_STATE_DIR: root } })).stdout) as { id: string; status: string }[];

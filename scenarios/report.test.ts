@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { artifactsDir } from '../harness/testing/diagnostics.js';
-import type { ReportData } from '../harness/report/model.js';
+import { artifactsDir, type ReportData } from '../harness/index.js';
 
 // Debian's chromium (ci/setup.sh installs it); N3X_CHROMIUM or Google Chrome (preinstalled on GitHub's Ubuntu runners) also do.
 const CHROMIUM = [process.env.N3X_CHROMIUM, '/usr/bin/chromium', '/usr/bin/google-chrome'].find((p): p is string => !!p && existsSync(p));

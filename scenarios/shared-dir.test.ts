@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { useCluster } from '../harness/testing/vitest.js';
-import { GUEST_SHARED_DIR } from '../harness/machine/machine.js';
+import { GUEST_SHARED_DIR } from '../harness/index.js';
+import { useCluster } from '../harness/vitest.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const dir = mkdtempSync(join(tmpdir(), 'n3x-shared-'));

@@ -5,8 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandFailedError, ensureImage, InfraError, Machine, MachineDiedError, NotYet, retryUntil, WaitTimeoutError } from '../harness/index.js';
-import { stateRoot } from '../harness/util/paths.js';
+import { CommandFailedError, ensureImage, InfraError, Machine, MachineDiedError, NotYet, retryUntil, WaitTimeoutError, stateRoot } from '../harness/index.js';
 
 describe.sequential('smoke: Machine API on one Debian guest', () => {
   let m: Machine;
@@ -185,7 +184,7 @@ describe.sequential('smoke: Machine API on one Debian guest', () => {
       const d = await fetchOnce();
       if (d !== 'forwarded') throw new NotYet(`got ${JSON.stringify(d)}`);
       return d;
-    }, { timeoutMs: 30_000, what: 'the forwarded port to answer' });
+    }, { timeout: 30, what: 'the forwarded port to answer' });
     expect(got).toBe('forwarded');
     const argv = JSON.parse(readFileSync(join(m.stateDir, 'qemu.argv'), 'utf8')) as string[];
     expect(argv.find((a) => a.startsWith('user,'))).toMatch(/restrict=on.*hostfwd=tcp:127\.0\.0\.1:/);

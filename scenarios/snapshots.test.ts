@@ -7,8 +7,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, close
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listSnapshots, startCluster, type Cluster, type Machine } from '../harness/index.js';
-import { backingOf } from '../harness/images/disks.js';
+import { listSnapshots, startCluster, type Cluster, type Machine, backingOf } from '../harness/index.js';
 import { ETCD_FORMED, etcdctl, getLocal, leader, put } from './lib/etcd.js';
 import { allPairs } from './lib/net.js';
 

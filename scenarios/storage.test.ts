@@ -4,7 +4,7 @@
  * rides the storage VLAN.
  */
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../harness/testing/vitest.js';
+import { useCluster } from '../harness/vitest.js';
 import { counters } from './lib/net.js';
 
 const IQN = 'iqn.2026-11.dev.n3x:lun1';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useCluster } from '../harness/testing/vitest.js';
+import { useCluster } from '../harness/vitest.js';
 
 describe.sequential('web server over VLAN 200', () => {
   // 3 nodes on the 802.1Q profile; restored from the cached 'booted' snapshot after the first run.

@@ -43,6 +43,17 @@ describe('node configuration script', () => {
     expect(() => nodeConfigScript({ sysctl: { 'a=b c': 1 } })).toThrow(/not a sysctl key/);
     expect(() => nodeConfigScript({ hosts: { x: '1.2.3.4; reboot' } })).toThrow(/not a host entry/);
   });
+  it('keeps the file system error as the cause of an unreadable source', () => {
+    const e = (() => {
+      try {
+        nodeConfigScript({ files: { '/x': { source: '/nonexistent/n3x-source' } } });
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    expect(e?.message).toMatch(/cannot read \/nonexistent\/n3x-source/);
+    expect((e?.cause as NodeJS.ErrnoException | undefined)?.code).toBe('ENOENT');
+  });
   it('node settings override cluster defaults key by key', () => {
     const c = mergeNodeConfig({ sysctl: { a: 1, b: 2 }, modules: ['x'] }, { sysctl: { b: 3 }, modules: ['x', 'y'] });
     expect(c.sysctl).toEqual({ a: 1, b: 3 });

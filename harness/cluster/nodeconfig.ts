@@ -61,7 +61,7 @@ function fileBytes(path: string, f: GuestFile): { data: Buffer; mode: number } {
   try {
     return { data: readFileSync(f.source!), mode: f.mode ?? statSync(f.source!).mode & 0o7777 };
   } catch (e) {
-    throw new ConfigError(`files['${path}'].source`, `cannot read ${f.source}: ${(e as Error).message}`, 'give an existing host file');
+    throw new ConfigError(`files['${path}'].source`, `cannot read ${f.source}: ${(e as Error).message}`, 'give an existing host file', { cause: e });
   }
 }
 

@@ -83,7 +83,7 @@ async function waitGone(pids: number[], ms: number): Promise<number[]> {
         const left = pids.filter((p) => isRunning(p));
         if (left.length) throw new NotYet(`pids ${left.join(', ')} still running`);
       },
-      { timeoutMs: ms, what: 'processes to exit', intervalMs: 50, maxIntervalMs: 250 },
+      { timeout: ms / 1000, what: 'processes to exit', interval: 0.05, maxInterval: 0.25 },
     );
     return [];
   } catch {

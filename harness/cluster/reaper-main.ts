@@ -33,7 +33,7 @@ for (;;) {
   if (!existsSync(dir)) process.exit(0);
   goneSince = isRunning(owner, ticks) ? undefined : (goneSince ?? Date.now());
   if (goneSince !== undefined && (eof || Date.now() - goneSince > 10_000)) break;
-  await sleep(eof ? 100 : 500);
+  await sleep(eof ? 0.1 : 0.5);
 }
 if (verdict || !existsSync(dir)) process.exit(0);
 if (descriptorAt(dir)?.state === 'kept') {

@@ -39,7 +39,7 @@ async function owner(dir: string, mode: string, env: NodeJS.ProcessEnv = {}): Pr
 const gone = (what: string, check: () => boolean, timeoutMs = 10_000) =>
   retryUntil(async () => {
     if (!check()) throw new NotYet(`${what} not yet`);
-  }, { timeoutMs, what, intervalMs: 100 });
+  }, { timeout: timeoutMs / 1000, what, interval: 0.1 });
 
 describe('reaper', () => {
   it('reaps a cluster within seconds when its owner\'s process group is SIGKILLed', async () => {
@@ -61,7 +61,7 @@ describe('reaper', () => {
     process.kill(-released.pgid, 'SIGKILL');
     process.kill(-marked.pgid, 'SIGKILL');
     await gone('the other reaper to exit', () => !isRunning(marked.reaper));
-    await sleep(500);
+    await sleep(0.5);
     expect([a.qemu, b.qemu].every((p) => isRunning(p))).toBe(true);
     expect(existsSync(a.dir) && existsSync(b.dir)).toBe(true);
   });

@@ -26,7 +26,7 @@ async function poser(program: string, path: string): Promise<number> {
   kids.push(c);
   await retryUntil(async () => {
     if (!cmdlineOf(c.pid!)?.[1]?.startsWith('-c')) throw new NotYet('not started');
-  }, { timeoutMs: 5000, what: `${program} to start`, intervalMs: 5 });
+  }, { timeout: 5, what: `${program} to start`, interval: 0.005 });
   return c.pid!;
 }
 

@@ -9,7 +9,7 @@ import { crc32 } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheRoot } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 
 /** Bump when the on-disk layout or the restore procedure changes: old snapshots stop matching. */
 export const SNAPSHOT_FORMAT = 2; // 2: every machine has the 9p shared-directory device

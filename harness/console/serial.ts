@@ -1,5 +1,7 @@
 /** The machine's captured serial log (QEMU writes it via the chardev's logfile=; it survives the process). */
 import { openSync, readSync, closeSync, fstatSync, existsSync, readFileSync, statSync } from 'node:fs';
+import type { ErrorContext } from '../errors.js';
+import { NotYet, retryUntil } from '../retry.js';
 
 // Terminal escapes a guest console prints: CSI (colours, cursor), OSC (titles), charset and keypad modes, CR.
 // eslint-disable-next-line no-control-regex
@@ -53,4 +55,17 @@ export class SerialLog {
   size(): number {
     return existsSync(this.path) ? statSync(this.path).size : 0;
   }
+}
+
+/** Waits until the log from byte `since` on matches a regex (deadline `timeout` seconds); returns the match. */
+export function waitForText(log: SerialLog, since: number, re: RegExp | string, timeout: number, context?: () => ErrorContext): Promise<RegExpMatchArray> {
+  const rx = typeof re === 'string' ? new RegExp(re) : re;
+  return retryUntil(
+    async () => {
+      const m = log.readSince(since).match(rx);
+      if (!m) throw new NotYet('no match yet');
+      return m;
+    },
+    { timeout: timeout, what: `console text ${rx}`, interval: 0.1, maxInterval: 0.25, context },
+  );
 }

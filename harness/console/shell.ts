@@ -28,9 +28,9 @@ export function connectUnix(path: string, timeoutMs: number, signal?: AbortSigna
         s.once('connect', () => resolve(s));
         s.once('error', (e) => reject(new NotYet(e.message)));
       }),
-    { timeoutMs, what: `a connection to ${path}`, intervalMs: 20, maxIntervalMs: 100, signal },
+    { timeout: timeoutMs / 1000, what: `a connection to ${path}`, interval: 0.02, maxInterval: 0.1, signal },
   ).catch((e: Error) => {
-    throw e instanceof WaitTimeoutError ? new InfraError(`cannot connect to ${path}: ${e.message}`) : e;
+    throw e instanceof WaitTimeoutError ? new InfraError(`cannot connect to ${path}: ${e.message}`, {}, { cause: e }) : e;
   });
 }
 

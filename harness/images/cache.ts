@@ -3,12 +3,12 @@
  * <recipe>+pkgs-<hash>): build once, reuse; overlays per run.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { lock as lockFile } from 'proper-lockfile';
 import { ConfigError, InfraError } from '../errors.js';
 import { logger } from '../log.js';
+import { cacheRoot } from '../util/paths.js';
 import { NotYet, retryUntil } from '../retry.js';
 import { archProfile, type Arch } from '../qemu/arch.js';
 import { debianRecipe, imageName, recipeHash, trixieGrubRecipe, withArch, withPackages, type Recipe } from './recipe.js';
@@ -36,9 +36,6 @@ export interface ImageFiles {
 /** What a cluster or node accepts as `image`: files (see ImageFiles) or an image recipe folder built into the cache. */
 export type ImageOption = Omit<ImageFiles, 'id'> & { id?: string } | { recipe: Recipe; firmware?: FirmwareKind };
 
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.N3X_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n3x'));
-}
 
 function imageDir(r: Recipe): string {
   return join(cacheRoot(), 'images', imageName(r));
@@ -141,17 +138,8 @@ export async function acquireBuildLock(path: string, timeoutMs = 30 * 60_000): P
         throw new NotYet(`${path} is held by another build`);
       }
     },
-    { timeoutMs, what: `the image build lock ${path}`, intervalMs: 1000, maxIntervalMs: 2000 },
+    { timeout: timeoutMs / 1000, what: `the image build lock ${path}`, interval: 1, maxInterval: 2 },
   );
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface CachedImage {

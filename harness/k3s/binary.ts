@@ -1,7 +1,7 @@
 /** Where the k3s binary comes from: N3X_K3S_BINARY, else the cache (filled by `n3x images fetch-k3s`). */
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { cacheRoot } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 
 export interface K3sBinaryStatus {
   available: boolean;
@@ -32,8 +32,6 @@ const airgapHint = (a: K3sArch) => {
   const s = k3sSources(a);
   return `guests have no registry, so no pod can start without the airgap images: set ${s.imagesVar}=/path/to/k3s-airgap-images-${a}.tar.zst (.tar/.tar.gz too) or run \`${s.fetch}\``;
 };
-export const K3S_SKIP_HINT = skipHint('amd64');
-export const K3S_AIRGAP_HINT = airgapHint('amd64');
 
 /** True for the tarball names k3s imports from agent/images: .tar, .tar.gz, .tar.zst. */
 export function isImagesTarball(name: string): boolean {

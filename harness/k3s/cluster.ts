@@ -25,7 +25,7 @@ export const K3S_KUBECONFIG = '/etc/rancher/k3s/k3s.yaml';
 
 /** Options of every wait: a deadline in seconds and the signal that ends it early (Vitest's test `signal`). */
 export interface WaitOpts {
-  timeoutS?: number;
+  timeout?: number;
   signal?: AbortSignal;
 }
 
@@ -78,17 +78,17 @@ export class K3sCluster {
    * until it is registered, then the agents.
    */
   async start(o: WaitOpts = {}): Promise<void> {
-    const timeoutS = o.timeoutS ?? 600;
+    const timeout = o.timeout ?? 600;
     const token = randomBytes(24).toString('hex');
     await Promise.all(this.cluster.machines.map((m) => m.succeed(installFromLayerScript(), k3sPrepareScript(this.cluster.profile, token))));
     const order = startOrder(this.nodes);
     const t0 = Date.now();
     await this.startUnit(order.first);
-    await this.waitApi({ timeoutS, signal: o.signal });
+    await this.waitApi({ timeout, signal: o.signal });
     log.info(`first server ${order.first.name} answers in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     for (const s of order.servers) {
       await this.startUnit(s);
-      await this.waitNodes({ timeoutS, signal: o.signal, names: [s.name], ready: false });
+      await this.waitNodes({ timeout, signal: o.signal, names: [s.name], ready: false });
     }
     await Promise.all(order.agents.map((a) => this.startUnit(a)));
   }
@@ -151,7 +151,7 @@ export class K3sCluster {
       }
       const r = await attempt(() => this.get('/readyz', o.signal), o.signal);
       if (r.status !== 200 || r.body.trim() !== 'ok') throw new NotYet(`/readyz: HTTP ${r.status} ${r.body.slice(0, 200)}`);
-    }, { timeoutMs: (o.timeoutS ?? 600) * 1000, what: `the k3s API of ${this.first.name} from the host`, intervalMs: 2000, maxIntervalMs: 5000, signal: o.signal });
+    }, { timeout: o.timeout ?? 600, what: `the k3s API of ${this.first.name} from the host`, interval: 2, maxInterval: 5, signal: o.signal });
   }
 
   /** Waits until the named nodes (default: all) are registered and, unless ready: false, Ready. */
@@ -164,7 +164,7 @@ export class K3sCluster {
       const ok = want.filter((n) => o.ready === false || nodeReady(n));
       if (ok.length < names.length) throw new NotYet(`${ok.length}/${names.length} nodes ${o.ready === false ? 'registered' : 'Ready'} (${names.join(', ')})`);
       return list.items;
-    }, { timeoutMs: (o.timeoutS ?? 600) * 1000, what: `k3s nodes ${o.ready === false ? 'registered' : 'Ready'}: ${names.join(', ')}`, intervalMs: 2000, maxIntervalMs: 5000, signal: o.signal });
+    }, { timeout: o.timeout ?? 600, what: `k3s nodes ${o.ready === false ? 'registered' : 'Ready'}: ${names.join(', ')}`, interval: 2, maxInterval: 5, signal: o.signal });
   }
 
   /** Waits until every node is registered and Ready. */
@@ -179,7 +179,7 @@ export class K3sCluster {
       const n = await attempt(() => api.readNode({ name }), o.signal);
       if (nodeReady(n)) throw new NotYet(`${name} still Ready`);
       return n;
-    }, { timeoutMs: (o.timeoutS ?? 300) * 1000, what: `node ${name} NotReady`, intervalMs: 2000, maxIntervalMs: 5000, signal: o.signal });
+    }, { timeout: o.timeout ?? 300, what: `node ${name} NotReady`, interval: 2, maxInterval: 5, signal: o.signal });
   }
 
   /** Waits until pods matching the selector exist (at least `min`) and are all Running and ready. */
@@ -190,7 +190,7 @@ export class K3sCluster {
       const ok = pods.filter((p) => p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.ready));
       if (pods.length < (o.min ?? 1) || ok.length < pods.length) throw new NotYet(`${ok.length}/${pods.length} pods ready for ${labelSelector} in ${namespace}`);
       return pods;
-    }, { timeoutMs: (o.timeoutS ?? 600) * 1000, what: `pods ${labelSelector} in ${namespace}`, intervalMs: 2000, maxIntervalMs: 5000, signal: o.signal });
+    }, { timeout: o.timeout ?? 600, what: `pods ${labelSelector} in ${namespace}`, interval: 2, maxInterval: 5, signal: o.signal });
   }
 
   /** Waits until the PVCs matching the selector (at least `min`) are Bound. */
@@ -201,7 +201,7 @@ export class K3sCluster {
       const bound = pvcs.filter((p) => p.status?.phase === 'Bound');
       if (pvcs.length < (o.min ?? 1) || bound.length < pvcs.length) throw new NotYet(`${bound.length}/${pvcs.length} PVCs Bound (${labelSelector ?? 'all'} in ${namespace})`);
       return pvcs;
-    }, { timeoutMs: (o.timeoutS ?? 600) * 1000, what: `PVCs ${labelSelector ?? ''} Bound in ${namespace}`, intervalMs: 2000, maxIntervalMs: 5000, signal: o.signal });
+    }, { timeout: o.timeout ?? 600, what: `PVCs ${labelSelector ?? ''} Bound in ${namespace}`, interval: 2, maxInterval: 5, signal: o.signal });
   }
 
   /** Waits until a DaemonSet has a ready pod on every node it should run on. */
@@ -212,7 +212,7 @@ export class K3sCluster {
       const s = ds.status;
       if (!s || !s.desiredNumberScheduled || s.numberReady < s.desiredNumberScheduled) throw new NotYet(`DaemonSet ${name}: ${s?.numberReady ?? 0}/${s?.desiredNumberScheduled ?? '?'} ready`);
       return ds;
-    }, { timeoutMs: (o.timeoutS ?? 600) * 1000, what: `DaemonSet ${namespace}/${name} ready`, intervalMs: 2000, maxIntervalMs: 5000, signal: o.signal });
+    }, { timeout: o.timeout ?? 600, what: `DaemonSet ${namespace}/${name} ready`, interval: 2, maxInterval: 5, signal: o.signal });
   }
 
   /** Waits until a StatefulSet has all its replicas ready. */
@@ -223,7 +223,7 @@ export class K3sCluster {
       const want = ss.spec?.replicas ?? 1;
       if ((ss.status?.readyReplicas ?? 0) < want) throw new NotYet(`StatefulSet ${name}: ${ss.status?.readyReplicas ?? 0}/${want} ready`);
       return ss;
-    }, { timeoutMs: (o.timeoutS ?? 900) * 1000, what: `StatefulSet ${namespace}/${name} ready`, intervalMs: 2000, maxIntervalMs: 5000, signal: o.signal });
+    }, { timeout: o.timeout ?? 900, what: `StatefulSet ${namespace}/${name} ready`, interval: 2, maxInterval: 5, signal: o.signal });
   }
 
   /** Applies a manifest from fixtures/ from the host: every YAML document, server-side apply (creates or updates). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InfraError } from '../errors.js';
-import { cacheRoot } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 import { logger } from '../log.js';
 import { k3sSources, type K3sArch } from './binary.js';
 
@@ -58,9 +58,9 @@ async function download(url: string, dest: string, timeoutS: number): Promise<vo
     if (!res.ok || !res.body) throw new InfraError(`download failed: ${url}: HTTP ${res.status}`, { hint: 'check the version (e.g. v1.31.4+k3s1) and network access, or set N3X_K3S_BINARY to a local file' });
     await pipeline(Readable.fromWeb(res.body as never), createWriteStream(dest), { signal });
   } catch (e) {
-    if (signal.aborted) throw new InfraError(`download timed out after ${timeoutS} s: ${url}`, { hint: 'a slow or stalled mirror: retry, use --base-url for a closer mirror, or raise N3X_K3S_FETCH_TIMEOUT_S' });
+    if (signal.aborted) throw new InfraError(`download timed out after ${timeoutS} s: ${url}`, { hint: 'a slow or stalled mirror: retry, use --base-url for a closer mirror, or raise N3X_K3S_FETCH_TIMEOUT_S' }, { cause: e });
     if (e instanceof InfraError) throw e;
-    throw new InfraError(`download failed: ${url}: ${(e as Error).message}`, { hint: 'check network access to the release site, or set N3X_K3S_BINARY to a local file' });
+    throw new InfraError(`download failed: ${url}: ${(e as Error).message}`, { hint: 'check network access to the release site, or set N3X_K3S_BINARY to a local file' }, { cause: e });
   }
 }
 

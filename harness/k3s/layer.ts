@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, s
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
-import { cacheRoot } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 import { logger } from '../log.js';
 import { sha256File } from './fetch.js';
 import type { K3sBinaryStatus } from './binary.js';

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { CommandFailedError } from '../errors.js';
 import { shellQuote } from '../util/quote.js';
-import type { MachineCommands } from './commands.js';
+import type { CommandRunner } from './types.js';
 
 /** The 9p mount tag and where the guest mounts it during a transfer. */
 export const SHARED_TAG = 'n3x-shared';
@@ -25,25 +25,42 @@ export interface TransferOpts {
 export const mountSharedCommand = `mkdir -p ${GUEST_SHARED_DIR} && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 ${SHARED_TAG} ${GUEST_SHARED_DIR}`;
 export const umountSharedCommand = `umount ${GUEST_SHARED_DIR}`;
 
-type M = MachineCommands;
-/** Per machine: whether its guest can mount the export (probed once), and the queue of its transfers. */
-const usable = new WeakMap<M, boolean>();
-const queue = new WeakMap<M, Promise<unknown>>();
+type M = CommandRunner;
 let seq = 0;
 
-/** Runs transfers of one machine one after another (one mount at a time). */
-function serialized<T>(m: M, fn: () => Promise<T>): Promise<T> {
-  const run = (queue.get(m) ?? Promise.resolve()).catch(() => undefined).then(fn);
-  queue.set(m, run);
-  return run;
-}
+/** One machine's file transfers: whether its guest can mount the export (probed once), and their queue. */
+export class Files {
+  private usable?: boolean;
+  private queue: Promise<unknown> = Promise.resolve();
 
-async function sharedUsable(m: M, hostDir: string): Promise<boolean> {
-  if (!usable.has(m)) {
-    const r = await m.execute('modprobe -q 9pnet_virtio && modprobe -q 9p && grep -qs n3x-shared /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag', { timeout: 30 });
-    usable.set(m, r.status === 0 && statSync(hostDir, { throwIfNoEntry: false })?.isDirectory() === true);
+  /** `hostDir`: the host side of the machine's shared directory. */
+  constructor(private readonly m: M, private readonly hostDir: string) {}
+
+  /** Copies a host file or directory into the guest at `dst` (full target path). */
+  copyIn(src: string, dst: string, opts: TransferOpts = {}): Promise<void> {
+    return this.serialized(async () => copyIn(this.m, (await this.viaShared(opts)) ? this.hostDir : undefined, src, dst));
   }
-  return usable.get(m)!;
+
+  /** Copies a guest file or directory into host dir `dstDir` (created); returns the host path. */
+  copyOut(src: string, dstDir: string, opts: TransferOpts = {}): Promise<string> {
+    return this.serialized(() => copyOut(this.m, src, dstDir, () => this.viaShared(opts).then((ok) => (ok ? this.hostDir : undefined))));
+  }
+
+  /** Runs transfers one after another (one mount at a time). */
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.catch(() => undefined).then(fn);
+    this.queue = run;
+    return run;
+  }
+
+  private async viaShared(opts: TransferOpts): Promise<boolean> {
+    if (opts.via) return opts.via === 'shared';
+    if (this.usable === undefined) {
+      const r = await this.m.execute('modprobe -q 9pnet_virtio && modprobe -q 9p && grep -qs n3x-shared /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag', { timeout: 30 });
+      this.usable = r.status === 0 && statSync(this.hostDir, { throwIfNoEntry: false })?.isDirectory() === true;
+    }
+    return this.usable;
+  }
 }
 
 /** Mounts the export, runs `fn` with a fresh host staging dir and its guest path, unmounts, removes the staging dir. */
@@ -63,20 +80,15 @@ async function viaShared<T>(m: M, hostDir: string, fn: (host: string, guest: str
   }
 }
 
-/** Copies a host file or directory into the guest at `dst` (full target path). */
-export function copyIn(m: M, hostDir: string, src: string, dst: string, opts: TransferOpts = {}): Promise<void> {
-  return serialized(m, async () => {
-    const st = statSync(src);
-    const q = shellQuote(dst);
-    if (opts.via !== 'console' && (opts.via === 'shared' || (await sharedUsable(m, hostDir)))) {
-      await viaShared(m, hostDir, async (host, guest) => {
-        cpSync(src, join(host, 'x'), { recursive: true, verbatimSymlinks: true });
-        if (st.isDirectory()) await m.succeed(`mkdir -p ${q} && cp -R --preserve=mode,timestamps ${guest}/x/. ${q}/`);
-        else await m.succeed(`mkdir -p "$(dirname ${q})" && cp ${guest}/x ${q}.n3x-tmp && mv ${q}.n3x-tmp ${q} && chmod ${(st.mode & 0o777).toString(8)} ${q}`);
-      });
-      return;
-    }
-    await copyInViaConsole(m, src, dst, st.isDirectory(), st.mode);
+/** Copies a host file or directory into the guest at `dst`: through the shared dir `hostDir`, else the console. */
+async function copyIn(m: M, hostDir: string | undefined, src: string, dst: string): Promise<void> {
+  const st = statSync(src);
+  const q = shellQuote(dst);
+  if (!hostDir) return copyInViaConsole(m, src, dst, st.isDirectory(), st.mode);
+  await viaShared(m, hostDir, async (host, guest) => {
+    cpSync(src, join(host, 'x'), { recursive: true, verbatimSymlinks: true });
+    if (st.isDirectory()) await m.succeed(`mkdir -p ${q} && cp -R --preserve=mode,timestamps ${guest}/x/. ${q}/`);
+    else await m.succeed(`mkdir -p "$(dirname ${q})" && cp ${guest}/x ${q}.n3x-tmp && mv ${q}.n3x-tmp ${q} && chmod ${(st.mode & 0o777).toString(8)} ${q}`);
   });
 }
 
@@ -95,32 +107,26 @@ async function copyInViaConsole(m: M, src: string, dst: string, isDir: boolean, 
   else await m.succeed(`mkdir -p "$(dirname ${q})" && mv ${tmp} ${q} && chmod ${(mode & 0o777).toString(8)} ${q}`);
 }
 
-/** Copies a guest file or directory into host dir `dstDir` (created); returns the host path. */
-export function copyOut(m: M, hostDir: string, src: string, dstDir: string, opts: TransferOpts = {}): Promise<string> {
-  return serialized(m, async () => {
-    mkdirSync(dstDir, { recursive: true });
-    const q = shellQuote(src);
-    const target = join(dstDir, basename(src));
-    const probe = await m.execute(`test -d ${q} && echo dir || { test -e ${q} && echo file; }`);
-    const kind = probe.stdout.trim();
-    if (kind !== 'dir' && kind !== 'file') throw new CommandFailedError(`cannot read ${src}: no such file or directory`, 1, '', '', m.context());
-    if (opts.via !== 'console' && (opts.via === 'shared' || (await sharedUsable(m, hostDir)))) {
-      await viaShared(m, hostDir, async (host, guest) => {
-        await m.succeed(`cp -R --preserve=mode,timestamps ${q} ${guest}/x`);
-        mkdirSync(dirname(target), { recursive: true });
-        cpSync(join(host, 'x'), target, { recursive: true, verbatimSymlinks: true });
-      });
-      return target;
-    }
-    if (kind === 'dir') {
-      const r = await m.execute(`tar -C "$(dirname ${q})" -cf - "$(basename ${q})"`);
-      if (r.status !== 0) throw new CommandFailedError(`cannot read ${src}: ${r.stderr.trim()}`, r.status, '', r.stderr, m.context());
-      await execa('tar', ['-C', dstDir, '-xf', '-'], { input: r.raw });
-    } else {
-      const r = await m.execute(`cat ${q}`);
-      if (r.status !== 0) throw new CommandFailedError(`cannot read ${src}: ${r.stderr.trim()}`, r.status, '', r.stderr, m.context());
-      writeFileSync(target, r.raw);
-    }
+/** Copies a guest file or directory into host dir `dstDir` (created); `shared()` says whether the shared dir serves. */
+async function copyOut(m: M, src: string, dstDir: string, shared: () => Promise<string | undefined>): Promise<string> {
+  mkdirSync(dstDir, { recursive: true });
+  const q = shellQuote(src);
+  const target = join(dstDir, basename(src));
+  const probe = await m.execute(`test -d ${q} && echo dir || { test -e ${q} && echo file; }`);
+  const kind = probe.stdout.trim();
+  if (kind !== 'dir' && kind !== 'file') throw new CommandFailedError(`cannot read ${src}: no such file or directory`, 1, '', '', m.context());
+  const hostDir = await shared();
+  if (hostDir) {
+    await viaShared(m, hostDir, async (host, guest) => {
+      await m.succeed(`cp -R --preserve=mode,timestamps ${q} ${guest}/x`);
+      mkdirSync(dirname(target), { recursive: true });
+      cpSync(join(host, 'x'), target, { recursive: true, verbatimSymlinks: true });
+    });
     return target;
-  });
+  }
+  const r = await m.execute(kind === 'dir' ? `tar -C "$(dirname ${q})" -cf - "$(basename ${q})"` : `cat ${q}`);
+  if (r.status !== 0) throw new CommandFailedError(`cannot read ${src}: ${r.stderr.trim()}`, r.status, '', r.stderr, m.context());
+  if (kind === 'dir') await execa('tar', ['-C', dstDir, '-xf', '-'], { input: r.raw });
+  else writeFileSync(target, r.raw);
+  return target;
 }

@@ -1,12 +1,15 @@
-/** Options and results of the Machine API (shared by process.ts, commands.ts and machine.ts). */
+/** Options and results of the Machine API, and what its parts need of each other. */
 import type { Accel } from '../accel.js';
 import type { ImageFiles } from '../images/cache.js';
 import type { NicSpec } from '../qemu/argv.js';
 import type { Arch } from '../qemu/arch.js';
-import type { Machine } from './machine.js';
+import type { ErrorContext } from '../errors.js';
+import type { HarnessEventBody } from '../events.js';
 
 export interface MachineOptions {
   name: string;
+  /** Id of the cluster the machine belongs to (carried in its events). */
+  cluster?: string;
   image: ImageFiles;
   /** Private state dir (created 0700): overlay, sockets, serial log. */
   stateDir: string;
@@ -31,9 +34,9 @@ export interface MachineOptions {
   /** Default deadline in seconds for one command (default 300). */
   commandTimeout?: number;
   /** Runs after QEMU is spawned, before the guest is ready (e.g. attach TAPs to bridges). */
-  afterSpawn?: (m: Machine) => Promise<void>;
+  afterSpawn?: () => Promise<void>;
   /** Runs after every boot once the backdoor is ready (e.g. network configuration). */
-  afterBoot?: (m: Machine) => Promise<void>;
+  afterBoot?: (m: CommandRunner) => Promise<void>;
 }
 
 export interface ExecResult {
@@ -51,3 +54,15 @@ export interface TimeoutOpt {
   timeout?: number;
 }
 
+
+/** What a part needs to run guest commands (the command channel; a Machine fits). */
+export interface CommandRunner {
+  execute(command: string, opts?: TimeoutOpt): Promise<ExecResult>;
+  succeed(...commands: string[]): Promise<string>;
+  context(extra?: ErrorContext): ErrorContext;
+}
+
+/** Omit over each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A machine's event before its name and cluster are added. */
+export type MachineEvent = DistributiveOmit<Extract<HarnessEventBody, { machine: string }>, 'machine' | 'cluster'>;

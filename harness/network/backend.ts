@@ -1,5 +1,4 @@
 /** Network backends: segments that guest NICs join. `bridge` (root) or `vde` (rootless), auto-picked. */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { NicBackend } from '../qemu/argv.js';
 import { ConfigError } from '../errors.js';
@@ -91,14 +90,4 @@ export const vdeBackend: NetworkBackend = {
 
 export function backendFor(kind: BackendKind): NetworkBackend {
   return kind === 'bridge' ? bridgeBackend : vdeBackend;
-}
-
-/** True when `ip link show NAME` finds the device (used by leak checks). */
-export function linkExists(name: string): boolean {
-  try {
-    execFileSync('ip', ['link', 'show', name], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }

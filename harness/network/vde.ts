@@ -18,7 +18,7 @@ export async function startVdeSwitch(dir: string): Promise<VdeSwitch> {
   if (r.exitCode !== 0) {
     throw new InfraError(`vde_switch failed: ${r.stderr.trim() || r.stdout.trim()}`, { hint: 'install vde2 (apt-get install vde2), or use N3X_NET=bridge as root' });
   }
-  for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(20);
+  for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(0.02);
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (!pid) throw new InfraError(`vde_switch wrote no pid to ${pidFile}`);
   return { sockDir, pid };

@@ -71,7 +71,7 @@ export class QmpClient extends EventEmitter {
       this.waiting.clear();
       this.emit('close');
     });
-    await withDeadline(() => greeting, { timeoutMs, what: `the QMP greeting on ${path}`, signal });
+    await withDeadline(() => greeting, { timeout: timeoutMs / 1000, what: `the QMP greeting on ${path}`, signal });
     await this.execute('qmp_capabilities');
   }
 
@@ -85,7 +85,7 @@ export class QmpClient extends EventEmitter {
       this.sock!.write(`${msg}\n`);
     });
     reply.catch(() => undefined);
-    return withDeadline(() => reply, { timeoutMs: opts.timeoutMs ?? QMP_TIMEOUT_MS, what: `QMP ${command}`, signal: opts.signal }).finally(() => this.waiting.delete(id));
+    return withDeadline(() => reply, { timeout: (opts.timeoutMs ?? QMP_TIMEOUT_MS) / 1000, what: `QMP ${command}`, signal: opts.signal }).finally(() => this.waiting.delete(id));
   }
 
   /** Runs a human monitor command through QMP and returns its text output. */
@@ -97,7 +97,7 @@ export class QmpClient extends EventEmitter {
   waitEvent(match: string | ((e: QmpEvent) => boolean), timeoutMs: number, signal?: AbortSignal): Promise<QmpEvent> {
     const name = typeof match === 'string' ? match : 'matching';
     const ok = typeof match === 'string' ? (e: QmpEvent) => e.event === match : match;
-    return withDeadline((deadline) => this.nextEvent(ok, name, deadline), { timeoutMs, what: `a QMP ${name} event`, signal });
+    return withDeadline((deadline) => this.nextEvent(ok, name, deadline), { timeout: timeoutMs / 1000, what: `a QMP ${name} event`, signal });
   }
 
   private nextEvent(ok: (e: QmpEvent) => boolean, name: string, deadline: AbortSignal): Promise<QmpEvent> {

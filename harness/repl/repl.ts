@@ -9,10 +9,9 @@ import { PassThrough } from 'node:stream';
 import repl from 'node:repl';
 import type { Socket } from 'node:net';
 import type { Cluster } from '../cluster/cluster.js';
-import { cacheRoot } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 import { netemProfiles } from '../../profiles/index.js';
 import { sleep } from '../retry.js';
-import { trackCluster } from '../report/record.js';
 import { liveTopology, writeLiveReport } from '../report/live.js';
 import { reportLine } from '../report/build.js';
 import { topologyText } from '../report/topology.js';
@@ -36,20 +35,9 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
   let terminal: Socket | undefined;
   const raw = stdin.isTTY ? (on: boolean) => stdin.setRawMode(on) : () => undefined;
   raw(true);
-  stdin.on('data', (d: Buffer) => {
-    if (!terminal) return void input.write(d);
-    const i = d.indexOf(ESCAPE);
-    if (i >= 0) {
-      if (i > 0) terminal.write(d.subarray(0, i));
-      terminal.destroy();
-      return;
-    }
-    terminal.write(d);
-  });
-  stdin.resume();
+  pumpStdin(stdin, input, () => terminal);
 
   const byName = Object.fromEntries(c.machines.map((m) => [varName(m.name), m]));
-  trackCluster(c); // commands and faults from here on belong to this cluster in `.report`
   stdout.write(`n3x: cluster ${c.id} (${c.profile.name}, ${c.machines.length} machines): ${Object.keys(byName).join(', ')} and \`cluster\` are in scope; .help lists commands\n`);
   const r = repl.start({ prompt: `n3x ${c.id}> `, input, output: stdout, terminal: !!stdout.isTTY, useGlobal: false, preview: false });
   Object.assign(r.context, byName, { cluster: c, netemProfiles, sleep });
@@ -101,6 +89,31 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
       r.displayPrompt();
     },
   });
+  defineInfoCommands(r, c, stdout);
+  await new Promise<void>((resolve) => r.on('exit', () => resolve()));
+  raw(false);
+  stdin.pause();
+  await leave(c, o.onExit, stdout);
+}
+
+/** Keystrokes go to the REPL, or to the attached terminal until Ctrl-] (which closes it). */
+function pumpStdin(stdin: NodeJS.ReadStream, input: PassThrough, terminal: () => Socket | undefined): void {
+  stdin.on('data', (d: Buffer) => {
+    const t = terminal();
+    if (!t) return void input.write(d);
+    const i = d.indexOf(ESCAPE);
+    if (i >= 0) {
+      if (i > 0) t.write(d.subarray(0, i));
+      t.destroy();
+      return;
+    }
+    t.write(d);
+  });
+  stdin.resume();
+}
+
+/** `.machines`, `.topology` and `.report`. */
+function defineInfoCommands(r: repl.REPLServer, c: Cluster, stdout: NodeJS.WriteStream): void {
   r.defineCommand('machines', {
     help: 'List machines with their addresses',
     action() {
@@ -126,10 +139,11 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
       this.displayPrompt();
     },
   });
-  await new Promise<void>((resolve) => r.on('exit', () => resolve()));
-  raw(false);
-  stdin.pause();
-  if (o.onExit === 'stop') {
+}
+
+/** What leaving the REPL does to the cluster: stop it, or leave it running for another process. */
+async function leave(c: Cluster, onExit: ReplOptions['onExit'], stdout: NodeJS.WriteStream): Promise<void> {
+  if (onExit === 'stop') {
     stdout.write(`n3x: stopping cluster ${c.id}\n`);
     await c.stop();
   } else {

@@ -1,6 +1,6 @@
 /** What the harness records for the run report: one JSON object per line, per test worker. */
 import type { Topology, TopologyChange } from './topology.js';
-import type { BootPhases } from '../machine/boot-phases.js';
+import type { BootPhases } from '../console/boot-phases.js';
 
 /** The scenario file and test the event happened in (empty outside Vitest, e.g. in the REPL). */
 export interface Scope {

@@ -2,7 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readDescriptor, type Cluster } from '../cluster/cluster.js';
-import { artifactsDir } from '../testing/diagnostics.js';
+import { artifactsDir } from '../util/paths.js';
 import { copiedSerial, writeReport } from './build.js';
 import type { RecordEvent } from './events.js';
 import { memoryEvents } from './record.js';

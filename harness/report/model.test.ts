@@ -1,4 +1,4 @@
-import type { BootPhaseName } from '../machine/boot-phases.js';
+import type { BootPhaseName } from '../console/boot-phases.js';
 import { describe, expect, it } from 'vitest';
 import { getProfile } from '../../profiles/index.js';
 import type { RecordEvent } from './events.js';

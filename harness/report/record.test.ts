@@ -1,15 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { memoryEvents, recordBoot } from './record.js';
-import type { BootPhases } from '../machine/boot-phases.js';
+import { emit } from '../events.js';
+import { memoryEvents } from './record.js';
+import type { BootPhases } from '../console/boot-phases.js';
 
-describe('recordBoot', () => {
+type Boot = Extract<ReturnType<typeof memoryEvents>[number], { kind: 'boot' }>;
+
+describe('the recorder, listening to boot events', () => {
   it("records this boot's host phases with the doneMs they add up to; a stale breakdown is left out", () => {
     const phases: BootPhases = { spawnAt: 1000, readyMs: 8000, doneMs: 9000, phases: [{ name: 'firmware', ms: 1000 }, { name: 'systemd', ms: 7000 }, { name: 'setup', ms: 1000 }] };
-    recordBoot({ name: 'rec-a', lastBootMs: 8000, bootPhases: phases }, 1000);
-    recordBoot({ name: 'rec-b', lastBootMs: 8000, bootPhases: phases }, 5000); // phases of an earlier boot
-    const [a, b] = memoryEvents().filter((e) => e.kind === 'boot' && e.machine.startsWith('rec-')) as Extract<ReturnType<typeof memoryEvents>[number], { kind: 'boot' }>[];
+    emit({ kind: 'boot', machine: 'rec-a', spawnAt: 1000, readyMs: 8000, doneMs: 9000, phases });
+    emit({ kind: 'boot', machine: 'rec-b', spawnAt: 5000, readyMs: 8000, doneMs: 4000, phases }); // phases of an earlier boot
+    const [a, b] = memoryEvents().filter((e) => e.kind === 'boot' && e.machine.startsWith('rec-')) as Boot[];
     expect(a).toMatchObject({ spawnAt: 1000, readyMs: 8000, doneMs: 9000, phases: phases.phases });
     expect(b.phases).toBeUndefined();
-    expect(b.doneMs).not.toBe(9000);
+    expect(b.doneMs).toBe(4000);
+  });
+
+  it('records a command with its cluster, status and the output capped', () => {
+    emit({ kind: 'command', machine: 'rec-c', cluster: 'beef', command: 'echo hi', status: 3, ms: 12, timedOut: false, stdout: 'x'.repeat(5000), stderr: '', stdoutBytes: 5000 });
+    const c = memoryEvents('beef').find((e) => e.kind === 'command');
+    expect(c).toMatchObject({ machine: 'rec-c', status: 3, ms: 12, command: { text: 'echo hi', omitted: 0 }, stdout: { omitted: 1000 } });
   });
 });

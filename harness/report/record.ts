@@ -1,17 +1,17 @@
 /**
  * Records what happens to clusters for the run report: topology, boots, every command, link faults,
- * partitions, netem, failures, k3s tables. The harness calls these at a few points (one line each). Inside a
+ * partitions, netem, failures, k3s tables. It listens to the harness's events (../events.ts); k3s tables are
+ * recorded by the k3s code with recordK3s. Inside a
  * Vitest run (N3X_REPORT_DIR set by the report reporter) events go to <dir>/records/<pid>.jsonl and long
  * outputs to <dir>/files/, so the report can be built after the clusters are gone; elsewhere (the REPL) the
  * last events are kept in memory only. Recording never throws into the harness.
  */
 import { appendFileSync, closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Cluster } from '../cluster/cluster.js';
-import type { NetemSpec } from '../network/netem.js';
-import type { SegmentInfo } from '../network/backend.js';
 import { logger } from '../log.js';
-import type { BootPhases } from '../machine/boot-phases.js';
+import { reportDir } from '../util/paths.js';
+import { SerialLog } from '../console/serial.js';
+import { subscribe, type ClusterMember, type HarnessEvent } from '../events.js';
 import type { K3sNodeRow, K3sPodRow, RecordEvent, RecordedText, Scope } from './events.js';
 import { topologyOf, type TopologyChange } from './topology.js';
 import { cleanTerminal, headCap, tailCap } from './truncate.js';
@@ -27,31 +27,13 @@ let scope: Scope = {};
 let seq = 0;
 let warned = false;
 const memory: RecordEvent[] = [];
-/** What the recorder needs of a machine (Machine and its process/commands layers all fit). */
-export interface RecordedMachine {
-  readonly name: string;
-  lastBootMs?: number;
-  bootPhases?: BootPhases;
-}
-const clusterOf = new WeakMap<object, string>();
-const live = new Map<string, Cluster>();
-
-/** Report dir of this Vitest run (absolute), or undefined outside one. */
-export function reportDir(): string | undefined {
-  return process.env.N3X_REPORT_DIR || undefined;
-}
-
-/** Sets the file and test that following events belong to (called by the Vitest setup file). */
-export function setScope(s: Scope): void {
-  scope = { ...s };
-}
 
 /** Events of this process still held in memory (the REPL's `.report` and `.topology`). */
 export function memoryEvents(cluster?: string): RecordEvent[] {
   return memory.filter((e) => cluster === undefined || e.cluster === cluster);
 }
 
-function emit(e: RecordEvent): void {
+function emitRecord(e: RecordEvent): void {
   memory.push(e);
   if (memory.length > MEMORY_EVENTS) memory.splice(0, memory.length - MEMORY_EVENTS);
   const dir = reportDir();
@@ -92,77 +74,73 @@ function capped(full: string, max: number, where: string[], fromEnd = true): Rec
   return out;
 }
 
-/** A cluster's machines and segments exist (before boot): its topology. */
-export function recordCluster(c: Cluster, segments: SegmentInfo[], macs: Record<string, string[]>): void {
-  guard(() => {
-    trackCluster(c);
-    const topology = topologyOf({ id: c.id, profile: c.profile, backend: c.backend, nodes: c.nodes, macs, segmentNames: segments.map((s) => s.hostName) });
-    emit({ ...base(c.id), kind: 'cluster', name: c.opts.name, topology });
-  });
+/** Where each live cluster's machines keep their serial logs, and which of them are up (for failure records). */
+const live = new Map<string, ClusterMember[]>();
+const up = new Map<string, boolean>();
+const upKey = (cluster: string | undefined, machine: string) => `${cluster ?? ''}/${machine}`;
+
+/** Turns a harness event into the report's records (most kinds one record; a restore one boot per machine). */
+function record(e: HarnessEvent): void {
+  const b = { t: e.t, scope: { ...scope } };
+  switch (e.kind) {
+    case 'cluster':
+      live.set(e.cluster, e.members);
+      for (const m of e.members) up.set(upKey(e.cluster, m.name), e.attached);
+      if (e.attached) return;
+      return emitRecord({ ...b, cluster: e.cluster, kind: 'cluster', name: e.name, topology: topologyOf({ id: e.cluster, profile: e.profile, backend: e.backend, nodes: e.members, macs: e.macs, segmentNames: e.segments.map((s) => s.hostName) }) });
+    case 'boot': {
+      up.set(upKey(e.cluster, e.machine), true);
+      const p = e.phases?.spawnAt === e.spawnAt ? e.phases : undefined; // this boot's phases add up to its doneMs
+      return emitRecord({ ...b, cluster: e.cluster, kind: 'boot', machine: e.machine, spawnAt: e.spawnAt, readyMs: e.readyMs, doneMs: p?.doneMs ?? e.doneMs, phases: p?.phases });
+    }
+    case 'restore':
+      for (const m of e.machines) {
+        up.set(upKey(e.cluster, m), true);
+        emitRecord({ ...b, cluster: e.cluster, kind: 'boot', machine: m, spawnAt: e.t - e.ms, doneMs: e.ms, restored: { name: e.name, createdAt: e.createdAt } });
+      }
+      return;
+    case 'crash':
+    case 'stop':
+      return void up.set(upKey(e.cluster, e.machine), false);
+    case 'command':
+      return emitRecord(commandRecord(e, b));
+    case 'link':
+      return change(e.t, e.cluster, { kind: 'link', machine: e.machine, nics: [e.nic.replace(/^nic(\d+)$/, 'eth$1')], up: e.up });
+    case 'netem':
+      return change(e.t, e.cluster, { kind: 'netem', machine: e.machine, iface: e.iface, spec: e.spec });
+    case 'partition':
+      return change(e.t, e.cluster, { kind: 'partition', a: e.a, b: e.b });
+    case 'heal':
+      return change(e.t, e.cluster, { kind: 'heal' });
+    case 'cluster-stop':
+      return recordStop(e.t, e.cluster, e.members);
+    case 'test':
+      if (e.phase === 'fail') return recordFailure(e.t, e.test);
+      scope = e.phase === 'begin' ? { file: e.file, test: e.test } : { file: e.file };
+      return;
+  }
 }
 
-/** Links a cluster's machines to it (for events) without recording its topology (an attached cluster). */
-export function trackCluster(c: Cluster): void {
-  live.set(c.id, c);
-  for (const m of c.machines) clusterOf.set(m, c.id);
+function commandRecord(e: Extract<HarnessEvent, { kind: 'command' }>, b: { t: number; scope: Scope }): RecordEvent {
+  const n = ++seq;
+  const where = (what: string) => [e.cluster ?? `pid${process.pid}`, e.machine, `${String(n).padStart(5, '0')}.${what}.txt`];
+  return {
+    ...b,
+    cluster: e.cluster,
+    kind: 'command',
+    machine: e.machine,
+    seq: n,
+    command: capped(e.command, CAPS.command, where('command'), false),
+    status: e.status,
+    ms: e.ms,
+    timedOut: e.timedOut,
+    stdout: capped(e.stdout, CAPS.stdout, where('stdout')),
+    stderr: capped(e.stderr, CAPS.stderr, where('stderr')),
+  };
 }
 
-/** A machine booted: spawned at `t0` (epoch ms), backdoor ready after lastBootMs, set up now. */
-export function recordBoot(m: RecordedMachine, t0: number): void {
-  const p = m.bootPhases?.spawnAt === t0 ? m.bootPhases : undefined; // this boot's phases add up to its doneMs
-  emit({ ...base(clusterOf.get(m)), kind: 'boot', machine: m.name, spawnAt: t0, readyMs: m.lastBootMs, doneMs: p?.doneMs ?? Date.now() - t0, phases: p?.phases });
-}
-
-/** Every machine of a cluster came back from a snapshot. */
-export function recordRestore(c: Cluster): void {
-  const r = c.restoredFrom;
-  if (!r) return;
-  for (const m of c.machines) emit({ ...base(c.id), kind: 'boot', machine: m.name, spawnAt: Date.now() - r.ms, doneMs: r.ms, restored: { name: r.name, createdAt: r.createdAt } });
-}
-
-/** One command sent to a machine's backdoor and its outcome. */
-export function recordCommand(m: RecordedMachine, command: string, r: { status: number; stdout: Buffer; stderr: string; elapsedMs: number; timedOut?: boolean }): void {
-  guard(() => {
-    const n = ++seq;
-    const cluster = clusterOf.get(m) ?? `pid${process.pid}`;
-    const where = (what: string) => [cluster, m.name, `${String(n).padStart(5, '0')}.${what}.txt`];
-    emit({
-      ...base(clusterOf.get(m)),
-      kind: 'command',
-      machine: m.name,
-      seq: n,
-      command: capped(command, CAPS.command, where('command'), false),
-      status: r.status,
-      ms: r.elapsedMs,
-      timedOut: !!r.timedOut,
-      stdout: capped(r.stdout.toString('utf8'), CAPS.stdout, where('stdout')),
-      stderr: capped(r.stderr, CAPS.stderr, where('stderr')),
-    });
-  });
-}
-
-function change(m: RecordedMachine | Cluster, ch: TopologyChange): void {
-  emit({ ...base('machines' in m ? m.id : clusterOf.get(m)), kind: 'change', change: ch });
-}
-
-/** A data NIC of a machine was cut or restored (by guest name eth1 or device id nic1). */
-export function recordLink(m: RecordedMachine, nic: string, up: boolean): void {
-  change(m, { kind: 'link', machine: m.name, nics: [nic.replace(/^nic(\d+)$/, 'eth$1')], up });
-}
-
-/** netem applied to (spec) or removed from (null) a guest interface. */
-export function recordNetem(m: RecordedMachine, iface: string, spec: NetemSpec | null): void {
-  change(m, { kind: 'netem', machine: m.name, iface, spec });
-}
-
-/** A partition between two groups of machines. */
-export function recordPartition(c: Cluster, a: string[], b: string[]): void {
-  change(c, { kind: 'partition', a, b });
-}
-
-/** Every partition removed. */
-export function recordHeal(c: Cluster): void {
-  change(c, { kind: 'heal' });
+function change(t: number, cluster: string | undefined, ch: TopologyChange): void {
+  emitRecord({ t, scope: { ...scope }, cluster, kind: 'change', change: ch });
 }
 
 /**
@@ -171,34 +149,33 @@ export function recordHeal(c: Cluster): void {
  * `@kubernetes/client-node`'s listNode()/listPodForAllNamespaces().
  */
 export function recordK3s(c: { id: string }, tables: { nodes: K3sNodeRow[]; pods: K3sPodRow[] }): void {
-  emit({ ...base(c.id), kind: 'k3s', nodes: tables.nodes, pods: tables.pods });
+  emitRecord({ ...base(c.id), kind: 'k3s', nodes: tables.nodes, pods: tables.pods });
 }
 
 /** A test failed: the last serial lines of every machine of every live cluster in this process. */
-export function recordFailure(test: string | undefined, lines = 20): void {
-  for (const c of live.values()) {
-    guard(() => emit({ ...base(c.id), scope: { file: scope.file, test }, kind: 'failure', machines: c.machines.map((m) => ({ name: m.name, up: m.isUp(), serialTail: m.serial.tail(lines).map(cleanTerminal) })) }));
+function recordFailure(t: number, test: string | undefined, lines = 20): void {
+  for (const [cluster, members] of live) {
+    guard(() => emitRecord({ t, scope: { file: scope.file, test }, cluster, kind: 'failure', machines: members.map((m) => ({ name: m.name, up: up.get(upKey(cluster, m.name)) ?? false, serialTail: new SerialLog(m.serialLog).tail(lines).map(cleanTerminal) })) }));
   }
 }
 
-
 /** A cluster is going away (stopped or kept): its serial logs are copied next to the records. */
-export function recordStop(c: Cluster): void {
-  live.delete(c.id);
+function recordStop(t: number, cluster: string, members: ClusterMember[]): void {
+  live.delete(cluster);
   const dir = reportDir();
   const serial: Record<string, string> = {};
   if (dir) {
-    for (const m of c.machines) {
+    for (const m of members) {
       guard(() => {
-        if (!existsSync(m.serial.path)) return;
-        const rel = join('files', c.id, m.name, 'serial.log');
+        if (!existsSync(m.serialLog)) return;
+        const rel = join('files', cluster, m.name, 'serial.log');
         mkdirSync(dirname(join(dir, rel)), { recursive: true });
-        copyTail(m.serial.path, join(dir, rel), CAPS.serialBytes);
+        copyTail(m.serialLog, join(dir, rel), CAPS.serialBytes);
         serial[m.name] = rel;
       });
     }
   }
-  emit({ ...base(c.id), kind: 'stop', serial });
+  emitRecord({ t, scope: { ...scope }, cluster, kind: 'stop', serial });
 }
 
 /** Copies a file, or only its last `max` bytes when larger. */
@@ -214,3 +191,5 @@ function copyTail(src: string, dst: string, max: number): void {
     closeSync(fd);
   }
 }
+
+subscribe(record);

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Vite } from 'vitest/node';
 import type { Reporter, SerializedError, TestCase, TestModule, TestSuite, Vitest } from 'vitest/node';
-import { artifactsDir } from '../testing/diagnostics.js';
+import { artifactsDir } from '../util/paths.js';
 import { readRecords, reportLine, writeReport } from './build.js';
 import type { ErrorView, FileInput, TestInput } from './model.js';
 

@@ -22,8 +22,10 @@ function textBlock(x: number, y: number, lines: Box['lines']): string {
   return lines.map((l, i) => `<text x="${x.toFixed(1)}" y="${(top + i * LINE_H).toFixed(1)}" text-anchor="middle"${l.cls ? ` class="${l.cls}"` : ''}>${esc(l.text)}</text>`).join('');
 }
 
-/** The topology as an SVG: machines, NICs (cut ones red), bonds, VLAN interfaces with addresses, segments, netem, partitions. */
-export function topologySvg(t: Topology): string {
+type Graph = InstanceType<typeof dagre.graphlib.Graph>;
+
+/** Lays the topology out: a box per segment, NIC, bond and VLAN interface inside its machine, and the cut links. */
+function layout(t: Topology): { g: Graph; boxes: Map<string, Box>; cut: string[] } {
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
   g.setGraph({ rankdir: 'TB', nodesep: 18, ranksep: 42, marginx: 12, marginy: 12 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -33,10 +35,6 @@ export function topologySvg(t: Topology): string {
     g.setNode(id, { width: w, height: box.lines.length * LINE_H + 12 });
     if (parent) g.setParent(id, parent);
     boxes.set(id, box);
-  };
-  const side = (name: string) => {
-    const p = t.partitions.find((x) => x.a.includes(name) || x.b.includes(name));
-    return p ? (p.a.includes(name) ? 'A' : 'B') : undefined;
   };
   for (const s of t.segments) add(`seg:${s.name}`, { cls: 'seg', lines: [{ text: `${s.name} segment` }, { text: `${s.kind === 'vde' ? 'VDE switch' : 'bridge'} ${s.hostName}`, cls: 'sub' }] });
   const cut: string[] = [];
@@ -68,6 +66,16 @@ export function topologySvg(t: Topology): string {
     }
   }
   dagre.layout(g);
+  return { g, boxes, cut };
+}
+
+/** The topology as an SVG: machines, NICs (cut ones red), bonds, VLAN interfaces with addresses, segments, netem, partitions. */
+export function topologySvg(t: Topology): string {
+  const { g, boxes, cut } = layout(t);
+  const side = (name: string) => {
+    const p = t.partitions.find((x) => x.a.includes(name) || x.b.includes(name));
+    return p ? (p.a.includes(name) ? 'A' : 'B') : undefined;
+  };
   const parts: string[] = [];
   for (const m of t.machines) {
     const n = g.node(`m:${m.name}`);

@@ -3,10 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Machine } from '../machine/machine.js';
 import { shellQuote } from '../util/quote.js';
-
-export function artifactsDir(): string {
-  return process.env.N3X_ARTIFACTS ?? join(process.cwd(), 'artifacts');
-}
+import { artifactsDir } from '../util/paths.js';
 
 /** Collects diagnostics from each machine (5 s per command; dead machines give their serial log only). */
 export async function collectDiagnostics(machines: Machine[], label: string, units: string[] = [], faults: string[] = []): Promise<string> {

@@ -5,8 +5,10 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startCluster, type Cluster, type ClusterOptions } from '../cluster/cluster.js';
 import type { Machine } from '../machine/machine.js';
-import { artifactsDir, collectDiagnostics } from './diagnostics.js';
-import { recordFailure, recordStop } from '../report/record.js';
+import { collectDiagnostics } from './diagnostics.js';
+import { artifactsDir } from '../util/paths.js';
+import { emit } from '../events.js';
+import '../report/record.js'; // the run report listens to this process's events
 
 export interface ClusterHandle {
   /** The running cluster (available inside tests and hooks after beforeAll). */
@@ -15,7 +17,7 @@ export interface ClusterHandle {
   m(name: string): Machine;
 }
 
-type Opts = ClusterOptions & {
+export type UseClusterOptions = ClusterOptions & {
   /** Services whose journals a failure dump includes. */
   units?: string[];
   /**
@@ -29,20 +31,19 @@ type Opts = ClusterOptions & {
  * Boots a cluster for this file; `units` are the services whose journals a failure dump includes. Options
  * may be computed asynchronously (e.g. an image layer built first).
  */
-export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle {
+export function useCluster(options: UseClusterOptions | (() => Promise<UseClusterOptions>)): ClusterHandle {
   let c: Cluster | undefined;
   let failed = false;
-  let opts: Opts | undefined = typeof options === 'function' ? undefined : options;
+  let opts: UseClusterOptions | undefined = typeof options === 'function' ? undefined : options;
   let deadline: NodeJS.Timeout | undefined;
   beforeAll(async () => {
-    opts ??= await (options as () => Promise<Opts>)();
+    opts ??= await (options as () => Promise<UseClusterOptions>)();
     c = await startCluster(opts);
     deadline = armDeadline(c, opts.units);
   });
   afterAll(async () => {
     clearTimeout(deadline);
     if (c && failed && process.env.N3X_KEEP === '1') {
-      recordStop(c); // the report gets its serial logs now; the kept cluster goes on
       c.detach();
       console.error(`\nn3x: kept cluster ${c.id} running after a failure (N3X_KEEP=1): npx n3x attach ${c.id}   (remove it: npx n3x stop ${c.id})\n`);
       return;
@@ -54,7 +55,7 @@ export function useCluster(options: Opts | (() => Promise<Opts>)): ClusterHandle
     const inEffect = c.faults();
     if (ctx.task.result?.state === 'fail') {
       failed = true;
-      recordFailure(ctx.task.id); // serial tails and faults for the report, before diagnostics and the reset
+      emit({ kind: 'test', phase: 'fail', file: ctx.task.file?.filepath, test: ctx.task.id }); // serial tails for the report, before diagnostics and the reset
       const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units, inEffect);
       console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
     }

@@ -38,8 +38,3 @@ export function onExit(fn: () => void): () => void {
   actions.set(id, fn);
   return () => actions.delete(id);
 }
-
-/** Number of registered actions (tests use it to prove teardown ran). */
-export function pendingCleanups(): number {
-  return actions.size;
-}

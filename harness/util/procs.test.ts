@@ -10,7 +10,7 @@ const idler = async (path: string) => {
   kids.push(c);
   await retryUntil(async () => {
     if (cmdlineOf(c.pid!)?.[0] !== 'bash') throw new NotYet('not exec\'d yet');
-  }, { timeoutMs: 5000, what: 'bash to start', intervalMs: 5 });
+  }, { timeout: 5, what: 'bash to start', interval: 0.005 });
   return c.pid!;
 };
 const exited = (pid: number) => new Promise<void>((r) => kids.find((k) => k.pid === pid)!.once('exit', () => r()));

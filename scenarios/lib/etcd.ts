@@ -1,6 +1,5 @@
 /** etcd (Debian's etcd-server 3.4) as a 3-member cluster over the profile's cluster network. */
-import type { Cluster, Machine, SnapshotSpec } from '../../harness/index.js';
-import { NotYet, retryUntil } from '../../harness/index.js';
+import { type Cluster, type Machine, type SnapshotSpec, NotYet, retryUntil } from '../../harness/index.js';
 
 export const ETCD_UNITS = ['etcd.service'];
 
@@ -8,7 +7,7 @@ export const ETCD_UNITS = ['etcd.service'];
 export const ETCD_FORMED: SnapshotSpec = { name: 'etcd-formed', setup: (c) => startEtcd(c), version: '1' };
 
 /** etcdctl against the local member. */
-export const etcdctl = (args: string, timeoutS = 5) => `ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 --command-timeout=${timeoutS}s ${args}`;
+export const etcdctl = (args: string, timeout = 5) => `ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:2379 --command-timeout=${timeout}s ${args}`;
 
 /** Writes /etc/default/etcd for every member and starts the packaged etcd.service on all of them. */
 export async function startEtcd(c: Cluster, opts: { heartbeatMs?: number; electionMs?: number } = {}): Promise<void> {
@@ -38,9 +37,9 @@ export async function restartEtcd(m: Machine): Promise<void> {
   await waitHealthy(m);
 }
 
-export async function waitHealthy(m: Machine, timeoutS = 120): Promise<void> {
-  await m.waitForUnit('etcd.service', { timeout: timeoutS });
-  await m.waitUntilSucceeds(etcdctl('endpoint health'), { timeout: timeoutS });
+export async function waitHealthy(m: Machine, timeout = 120): Promise<void> {
+  await m.waitForUnit('etcd.service', { timeout: timeout });
+  await m.waitUntilSucceeds(etcdctl('endpoint health'), { timeout: timeout });
 }
 
 export interface MemberStatus {
@@ -67,7 +66,7 @@ export async function status(m: Machine): Promise<MemberStatus> {
  * for a leader whose reported term is later: etcd reports the term of the last *applied* entry, so a just-elected
  * leader still shows the old term until its first entry of the new term is committed by a quorum.
  */
-export async function leader(c: Cluster, members: Machine[], timeoutS = 60, opts: { afterTerm?: number } = {}): Promise<{ machine: Machine; status: MemberStatus }> {
+export async function leader(c: Cluster, members: Machine[], timeout = 60, opts: { afterTerm?: number } = {}): Promise<{ machine: Machine; status: MemberStatus }> {
   const settled = (s: MemberStatus) => opts.afterTerm === undefined || s.raftTerm > opts.afterTerm;
   return retryUntil(async () => {
     const st = await Promise.all(members.map((m) => status(m).catch(() => undefined)));
@@ -78,7 +77,7 @@ export async function leader(c: Cluster, members: Machine[], timeoutS = 60, opts
     if (!found) throw new NotYet('leader not found among running machines');
     if (!settled(found.status)) throw new NotYet(`leader ${found.machine.name} still reports term ${found.status.raftTerm}, not after ${opts.afterTerm}`);
     return found;
-  }, { timeoutMs: timeoutS * 1000, what: opts.afterTerm === undefined ? 'an agreed etcd leader' : `an agreed etcd leader in a term after ${opts.afterTerm}`, intervalMs: 200 });
+  }, { timeout: timeout, what: opts.afterTerm === undefined ? 'an agreed etcd leader' : `an agreed etcd leader in a term after ${opts.afterTerm}`, interval: 0.2 });
 }
 
 /** The leader is not among the members asked: find it by asking every machine that is up. */
@@ -95,8 +94,8 @@ async function leaderOutside(c: Cluster): Promise<{ machine: Machine; status: Me
  * put is counted, not fatal: commands run under `set -euo pipefail` (as nixosTest runs them), so `|| r=$?` is what
  * keeps the first failure from ending the loop.
  */
-export const timedPuts = (prefix: string, n: number, timeoutS = 5) =>
-  `for i in $(seq ${n}); do s=$(date +%s%N); r=0; ${etcdctl(`put ${prefix}-$i v$i`, timeoutS)} >/dev/null 2>&1 || r=$?; e=$(date +%s%N); echo "$r $(( (e - s) / 1000000 ))"; done`;
+export const timedPuts = (prefix: string, n: number, timeout = 5) =>
+  `for i in $(seq ${n}); do s=$(date +%s%N); r=0; ${etcdctl(`put ${prefix}-$i v$i`, timeout)} >/dev/null 2>&1 || r=$?; e=$(date +%s%N); echo "$r $(( (e - s) / 1000000 ))"; done`;
 
 /** Parses timedPuts' output: the milliseconds of each successful put, and how many failed. */
 export function parseTimedPuts(out: string): { ms: number[]; failed: number } {
@@ -104,6 +103,6 @@ export function parseTimedPuts(out: string): { ms: number[]; failed: number } {
   return { ms: rows.filter(([r]) => r === 0).map(([, t]) => t), failed: rows.filter(([r]) => r !== 0).length };
 }
 
-export const put = (m: Machine, k: string, v: string, timeoutS = 5) => m.execute(etcdctl(`put ${k} ${v}`, timeoutS));
+export const put = (m: Machine, k: string, v: string, timeout = 5) => m.execute(etcdctl(`put ${k} ${v}`, timeout));
 /** Reads a key from the local member only (serializable): proves local data, not a forwarded read. */
 export const getLocal = async (m: Machine, k: string) => (await m.succeed(etcdctl(`get ${k} --print-value-only --consistency=s`))).trim();

@@ -6,8 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheRoot } from '../../harness/images/cache.js';
-import type { K3sBinaryStatus } from '../../harness/k3s/binary.js';
+import { cacheRoot, type K3sBinaryStatus } from '../../harness/index.js';
 
 export const STANDIN_NAME = 'k3s-standin (NOT k3s)';
 const dir = fileURLToPath(new URL('../../fixtures/k3s-standin/', import.meta.url));

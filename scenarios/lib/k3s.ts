@@ -4,15 +4,9 @@
  * never faked; where k3s is required (N3X_REQUIRE_K3S=1) it fails instead.
  */
 import { beforeAll, describe, it } from 'vitest';
-import { K3S_API_PORT, type K3sRole } from '../../harness/k3s/config.js';
-import { K3sCluster } from '../../harness/k3s/cluster.js';
-import { k3sBinaryStatus, k3sScenarioGate, type K3sBinaryStatus } from '../../harness/k3s/binary.js';
-export { mixedArchK3sStatus } from '../../harness/k3s/binary.js';
-import { k3sLayer, K3S_LAYER_SERIAL } from '../../harness/k3s/layer.js';
-import { InfraError } from '../../harness/errors.js';
-import { useCluster, type ClusterHandle } from '../../harness/testing/vitest.js';
-import type { NodeSpec, SnapshotSpec } from '../../harness/cluster/cluster.js';
-import type { ProfileName } from '../../profiles/index.js';
+import { K3S_API_PORT, type K3sRole, K3sCluster, k3sBinaryStatus, k3sScenarioGate, type K3sBinaryStatus, k3sLayer, K3S_LAYER_SERIAL, InfraError, type NodeSpec, type SnapshotSpec, type ProfileName } from '../../harness/index.js';
+import { useCluster, type ClusterHandle } from '../../harness/vitest.js';
+export { mixedArchK3sStatus } from '../../harness/index.js';
 
 export const k3s = k3sBinaryStatus();
 /** The arm64 k3s for aarch64 (Jetson) agents: N3X_K3S_BINARY_ARM64 / N3X_K3S_AIRGAP_IMAGES_ARM64 or the k3s-arm64 cache. */
@@ -83,7 +77,7 @@ export function useK3s(profile: ProfileName, o: UseK3sOptions = {}): K3sHandle {
   let kc: K3sCluster | undefined;
   beforeAll(async () => {
     kc = new K3sCluster(h.cluster, [...roles, ...Array.from({ length: o.aarch64Agents ?? 0 }, (): K3sRole => 'agent')]);
-    await kc.start({ timeoutS: 900 });
+    await kc.start({ timeout: 900 });
   });
   return {
     get cluster() {

@@ -1,6 +1,6 @@
 /** The network scenario body, shared by the three profile files: reachability, isolation, partition, netem. */
 import { expect, it } from 'vitest';
-import type { ClusterHandle } from '../../harness/testing/vitest.js';
+import type { ClusterHandle } from '../../harness/vitest.js';
 import { allPairs, ping } from './net.js';
 
 export function reachabilityTests(h: ClusterHandle): void {

@@ -4,9 +4,7 @@
  * JSON gateway through host forwards: etcd listens on the cluster VLAN, not on the user-mode NIC the forwards
  * reach, and a guest client is cut off by a partition exactly as a member is — which the broken-client check needs.
  */
-import type { Machine } from '../../harness/index.js';
-import { prng } from '../../harness/nemesis/schedule.js';
-import type { Op } from '../../harness/nemesis/history.js';
+import { type Machine, prng, type Op } from '../../harness/index.js';
 import { etcdctl } from './etcd.js';
 
 export interface RegisterClient {

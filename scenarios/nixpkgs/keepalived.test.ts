@@ -21,7 +21,7 @@
  *   also logs lines of its own starting with "Stopped" when it exits, so the counts grep `systemd[1]: <word>`
  */
 import { describe, it } from 'vitest';
-import { useCluster } from '../../harness/testing/vitest.js';
+import { useCluster } from '../../harness/vitest.js';
 
 const conf = (priority: number, vip: string) =>
   `vrrp_instance test {\n  interface eth1\n  state MASTER\n  priority ${priority}\n  virtual_router_id 1\n  virtual_ipaddress {\n    ${vip}\n  }\n}\n`;

@@ -19,9 +19,8 @@
  *                                                       disabled too, since kernel 6.1.28)
  */
 import { describe, it } from 'vitest';
-import { addressOf } from '../../harness/network/profile.js';
-import { getProfile } from '../../profiles/index.js';
-import { useCluster } from '../../harness/testing/vitest.js';
+import { addressOf, getProfile } from '../../harness/index.js';
+import { useCluster } from '../../harness/vitest.js';
 
 const vlans = getProfile('vlans');
 const serverIp = addressOf(vlans, 3, 'storage');

@@ -18,9 +18,8 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'vitest';
-import { addressOf } from '../../harness/network/profile.js';
-import { getProfile } from '../../profiles/index.js';
-import { useCluster } from '../../harness/testing/vitest.js';
+import { addressOf, getProfile } from '../../harness/index.js';
+import { useCluster } from '../../harness/vitest.js';
 
 /** A WireGuard key pair (base64 of the raw 32-byte keys, as `wg genkey | wg pubkey` prints them). */
 function wgKeys(): { privateKey: string; publicKey: string } {

@@ -1,12 +1,16 @@
-/** The command API of a machine: execute/succeed/fail, the waits, systemd units, polling conditions. */
+/**
+ * A machine's command channel: execute/succeed/fail through the backdoor shell, the waits built on them,
+ * systemd units, polling conditions. Each command is appended to commands.log and emitted as an event.
+ */
 import { appendFileSync } from 'node:fs';
 import { CommandFailedError, ConfigError, InfraError, WaitTimeoutError } from '../errors.js';
-import { NotYet, retryUntil, sleep } from '../retry.js';
+import { NotYet, retryUntil } from '../retry.js';
 import { shellQuote } from '../util/quote.js';
 import { commandFailure, describeStatus, outputTails } from './outcome.js';
-import { MachineProcess, type ExecResult, type TimeoutOpt } from './process.js';
+import type { BackdoorShell } from '../console/shell.js';
+import type { ErrorContext } from '../errors.js';
+import type { ExecResult, MachineEvent, TimeoutOpt } from './types.js';
 import { parseProbe, parseShow, unitProbeCommand, unitVerdict, validUnitName } from './units.js';
-import { recordCommand } from '../report/record.js';
 
 /** An active polling condition (see Machine.pollingCondition). */
 export interface PollingCondition {
@@ -38,15 +42,44 @@ function portProbe(port: number, addr = 'localhost'): string {
   if (!/^[A-Za-z0-9.:-]+$/.test(addr)) throw new ConfigError('addr', `'${addr}' is not an address`, 'use an IP address or host name');
   return `nc -z -w 1 ${shellQuote(addr)} ${port}`;
 }
-export abstract class MachineCommands extends MachineProcess {
+/** What the channel needs of the machine it belongs to. */
+export interface ChannelDeps {
+  name: string;
+  /** The backdoor shell while QEMU runs. */
+  shell: () => BackdoorShell | undefined;
+  /** Aborts when the machine dies (waits end at once). */
+  signal: () => AbortSignal;
+  context: (extra?: ErrorContext) => ErrorContext;
+  /** Default deadline of one command, in seconds. */
+  commandTimeout?: number;
+  /** Where every command and its status are appended. */
+  logFile: string;
+  emit: (e: MachineEvent) => void;
+}
+
+export class CommandChannel {
+  /** Active polling conditions (pollingCondition), and whether one is being checked now. */
+  private readonly conditions = new Set<PollingCondition>();
+  private checking = false;
+  private readonly name: string;
+
+  constructor(private readonly m: ChannelDeps) {
+    this.name = m.name;
+  }
+
+  private context(extra?: ErrorContext): ErrorContext {
+    return this.m.context(extra);
+  }
+
   /** Runs a command; returns status and output. Throws only on deadline, a dead machine or a failed polling condition. */
   async execute(command: string, opts: TimeoutOpt = {}): Promise<ExecResult> {
-    if (!this.shell || !this.pid) throw new InfraError('machine is not running', this.context({ command, hint: 'call start() first' }));
+    const shell = this.m.shell();
+    if (!shell) throw new InfraError('machine is not running', this.context({ command, hint: 'call start() first' }));
     await this.checkConditions(command);
-    const timeoutMs = (opts.timeout ?? this.opts.commandTimeout ?? 300) * 1000;
-    const r = await this.shell.run(command, timeoutMs);
-    appendFileSync(this.path('commands.log'), `$ ${command}\n# status ${r.status}${r.timedOut ? ' (timed out, interrupted)' : ''} in ${r.elapsedMs} ms\n`);
-    recordCommand(this, command, r);
+    const timeoutMs = (opts.timeout ?? this.m.commandTimeout ?? 300) * 1000;
+    const r = await shell.run(command, timeoutMs);
+    appendFileSync(this.m.logFile, `$ ${command}\n# status ${r.status}${r.timedOut ? ' (timed out, interrupted)' : ''} in ${r.elapsedMs} ms\n`);
+    this.m.emit({ kind: 'command', command, status: r.status, ms: r.elapsedMs, timedOut: !!r.timedOut, stdout: r.stdout.toString('utf8'), stderr: r.stderr, stdoutBytes: r.stdout.length });
     if (r.timedOut) {
       const out = outputTails(r.stdout.toString('utf8'), r.stderr);
       throw new WaitTimeoutError(`command timed out after ${timeoutMs / 1000} s and was interrupted (the machine is still usable)\n${out}`, this.context({ command, elapsedMs: r.elapsedMs }));
@@ -77,7 +110,7 @@ export abstract class MachineCommands extends MachineProcess {
   }
 
   /** A command that exited with the wrong status: the guest is fine, so no serial tail, but its output. */
-  protected commandError(expected: 'zero' | 'non-zero', command: string, r: ExecResult): CommandFailedError {
+  private commandError(expected: 'zero' | 'non-zero', command: string, r: ExecResult): CommandFailedError {
     return new CommandFailedError(commandFailure(expected, r.status, r.stdout, r.stderr), r.status, r.stdout, r.stderr, { machine: this.name, command });
   }
 
@@ -98,7 +131,7 @@ export abstract class MachineCommands extends MachineProcess {
         if (!done(r)) throw new NotYet(describeStatus(r.status), outputTails(r.stdout, r.stderr));
         return r.stdout;
       },
-      { timeoutMs: (opts.timeout ?? 900) * 1000, what: `\`${command}\``, context: () => this.context({ command }), signal: this.dead.signal },
+      { timeout: opts.timeout ?? 900, what: `\`${command}\``, context: () => this.context({ command }), signal: this.m.signal() },
     );
   }
 
@@ -113,7 +146,7 @@ export abstract class MachineCommands extends MachineProcess {
         if (v.kind === 'fail') throw new CommandFailedError(v.why, 1, out, '', { machine: this.name, command: `waitForUnit(${unit})` });
         throw new NotYet(v.why);
       },
-      { timeoutMs: (opts.timeout ?? 900) * 1000, what: `unit ${unit}`, context: () => this.context(), signal: this.dead.signal, intervalMs: 300 },
+      { timeout: opts.timeout ?? 900, what: `unit ${unit}`, context: () => this.context(), signal: this.m.signal(), interval: 0.3 },
     ).catch(async (e) => {
       if (e instanceof CommandFailedError) throw await this.withJournal(e, unit);
       throw e;
@@ -181,24 +214,6 @@ export abstract class MachineCommands extends MachineProcess {
     await this.waitUntilFails(portProbe(port, opts.addr), opts);
   }
 
-  /** Waits until this boot's console output (since the last start()) matches a regex; returns the match. */
-  waitForConsoleText(re: RegExp | string, opts: TimeoutOpt = {}): Promise<RegExpMatchArray> {
-    const rx = typeof re === 'string' ? new RegExp(re) : re;
-    return retryUntil(
-      async () => {
-        const m = this.serial.readSince(this.serialMark).match(rx);
-        if (!m) throw new NotYet('no match yet');
-        return m;
-      },
-      { timeoutMs: (opts.timeout ?? 900) * 1000, what: `console text ${rx}`, intervalMs: 100, maxIntervalMs: 250, context: () => this.context() },
-    );
-  }
-
-  /** The whole serial log so far (every boot of this machine). */
-  getConsoleLog(): string {
-    return this.serial.read();
-  }
-
   /**
    * Checks `condition` before every command while active (at most every `interval` seconds), as nixosTest's
    * polling_condition: a condition that throws or returns false fails the command that was about to run.
@@ -234,10 +249,5 @@ export abstract class MachineCommands extends MachineProcess {
     } finally {
       this.checking = false;
     }
-  }
-
-  /** Sleeps for `seconds` (host side). */
-  sleep(seconds: number): Promise<void> {
-    return sleep(seconds * 1000);
   }
 }

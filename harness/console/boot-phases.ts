@@ -12,7 +12,7 @@
  * - systemd: the n3x init's `n3x-boot switch-root UPTIME`, else the first `systemd[1]:` line;
  * - backdoor ready and set-up done: given by the harness.
  */
-import type { StampedLine } from '../console/serial-stamps.js';
+import type { StampedLine } from './serial-stamps.js';
 
 export type { StampedLine };
 

@@ -1,0 +1,84 @@
+/**
+ * What happens to machines and clusters, as plain typed events, and the one sink they go to. Machines and
+ * clusters emit; listeners (the run report, a timeline) subscribe. The sink sits below every emitter and
+ * knows none of them: an event carries names, ids and arguments, never a Machine or a Cluster. A listener
+ * that throws is logged once and never breaks the harness.
+ */
+import { logger } from './log.js';
+import type { BootPhases } from './console/boot-phases.js';
+import type { BackendKind, SegmentInfo } from './network/backend.js';
+import type { NetemSpec } from './network/netem.js';
+import type { NetworkProfile } from './network/profile.js';
+
+/** A machine's event: its name, and its cluster's id when it belongs to one. */
+interface OfMachine {
+  machine: string;
+  cluster?: string;
+}
+
+/** A cluster's machines as events name them: name, role, arch, and where each one's serial log is. */
+export interface ClusterMember {
+  name: string;
+  role?: string;
+  arch?: string;
+  serialLog: string;
+}
+
+export type HarnessEventBody =
+  /** QEMU was spawned (a cold boot, or `restoring` a saved state). */
+  | (OfMachine & { kind: 'start'; restoring: boolean })
+  /** A cold boot finished: spawned at `spawnAt` (epoch ms), backdoor ready after `readyMs`, set up after `doneMs`. */
+  | (OfMachine & { kind: 'boot'; spawnAt: number; readyMs: number; doneMs: number; phases?: BootPhases })
+  /** QEMU ended without being asked to (`died`) or by `crash()` (`power-cut`). */
+  | (OfMachine & { kind: 'crash'; cause: 'died' | 'power-cut'; detail?: string })
+  /** QEMU ended as asked (kill, shutdown, reboot, destroy). */
+  | (OfMachine & { kind: 'stop' })
+  /** One command through the backdoor: the command, its exit status, output sizes and duration. */
+  | (OfMachine & { kind: 'command'; command: string; status: number; ms: number; timedOut: boolean; stdout: string; stderr: string; stdoutBytes: number })
+  /** A data NIC (device id nic1…) cut or restored. */
+  | (OfMachine & { kind: 'link'; nic: string; up: boolean })
+  /** netem set on (spec) or removed from (null) a guest interface. */
+  | (OfMachine & { kind: 'netem'; iface: string; spec: NetemSpec | null })
+  /** The guest clock was set to the host's (after a resume), to `epochMs`. */
+  | (OfMachine & { kind: 'clock'; epochMs: number })
+  /** A cluster's segments and machines exist (nothing booted yet), or were taken over (`attached`). */
+  | { kind: 'cluster'; cluster: string; name?: string; attached: boolean; profile: NetworkProfile; backend: BackendKind; members: ClusterMember[]; macs: Record<string, string[]>; segments: SegmentInfo[] }
+  /** Machines `a` and `b` can no longer exchange frames. */
+  | { kind: 'partition'; cluster: string; a: string[]; b: string[] }
+  /** Every partition removed. */
+  | { kind: 'heal'; cluster: string }
+  /** Snapshot `name` saved (every machine, one consistent cut) in `ms`. */
+  | { kind: 'snapshot'; cluster: string; name: string; dir: string; ms: number }
+  /** Every machine put back into snapshot `name` (saved at `createdAt`) in `ms`. */
+  | { kind: 'restore'; cluster: string; name: string; createdAt: string; ms: number; machines: string[] }
+  /** A cluster goes away: stopped, or `kept` running for another process. */
+  | { kind: 'cluster-stop'; cluster: string; kept: boolean; members: ClusterMember[] }
+  /** A test (`test`: its runner id) or a file (no `test`) begins, ends or has failed. */
+  | { kind: 'test'; phase: 'begin' | 'end' | 'fail'; file?: string; test?: string };
+
+/** An event with the time it happened (epoch ms). */
+export type HarnessEvent = HarnessEventBody & { t: number };
+export type Listener = (e: HarnessEvent) => void;
+
+const listeners = new Set<Listener>();
+const log = logger('events');
+let warned = false;
+
+/** Calls `fn` with every event from now on; returns the function that ends it. */
+export function subscribe(fn: Listener): () => void {
+  listeners.add(fn);
+  return () => void listeners.delete(fn);
+}
+
+/** Hands an event to every listener (stamped with the time now). Never throws. */
+export function emit(body: HarnessEventBody): void {
+  const e = { ...body, t: Date.now() } as HarnessEvent;
+  for (const fn of listeners) {
+    try {
+      fn(e);
+    } catch (err) {
+      if (!warned) log.warn(`an event listener failed (the run goes on): ${(err as Error).message}`);
+      warned = true;
+    }
+  }
+}
