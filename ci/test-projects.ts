@@ -6,11 +6,14 @@
  */
 import type { Need } from './host-plan.mjs';
 
-/** Tests that need host tools or root (qcow2 files, host links, Nix's parser), not VMs. */
-export const HOST_TESTS = ['harness/images/disks.test.ts', 'harness/cluster/registry.test.ts', 'images/nixos/contract.test.ts'];
+/**
+ * Tests that need host tools or root, not VMs: qcow2 files (qemu-img), host links (ip, as root), Nix's parser,
+ * and node-pty (built by npm ci with make/g++/python3; the unit job installs with --ignore-scripts).
+ */
+export const HOST_TESTS = ['harness/images/disks.test.ts', 'harness/cluster/registry.test.ts', 'images/nixos/contract.test.ts', 'harness/console/backdoor.test.ts'];
 
 /** The unit project: everything outside scenarios/ but the host tests. */
 export const UNIT_INCLUDE = ['harness/**/*.test.ts', 'profiles/**/*.test.ts', 'ci/**/*.test.ts', 'bench/**/*.test.ts', 'images/**/*.test.ts'];
 
 /** The host groups (ci/host-plan.mjs NEEDS) each non-VM project's tests may use; none for unit. */
-export const PROJECT_NEEDS: Record<'unit' | 'host', Need[]> = { unit: [], host: ['host-tests'] };
+export const PROJECT_NEEDS: Record<'unit' | 'host', Need[]> = { unit: [], host: ['npm', 'host-tests'] };
