@@ -67,6 +67,8 @@ function freshRoot(): string {
 
 /** Runs a bash script in the root: private mount and PID namespaces, minimal /dev (+/dev/kvm with --kvm), proc, sys. */
 function inRoot(root: string, script: string, env: Record<string, string>, opts: { kvm: boolean; user?: string }): number {
+  mkdirSync(join(root, 'github'), { recursive: true });
+  writeFileSync(join(root, 'github/step.sh'), `cd ${q(env.PWD)}\n${script}\n`, { mode: 0o755 });
   const npmCache = join(cache, 'npm');
   mkdirSync(npmCache, { recursive: true });
   const devs = ['null', 'zero', 'full', 'random', 'urandom', 'tty', ...(opts.kvm && existsSync('/dev/kvm') ? ['kvm'] : [])];
@@ -79,12 +81,13 @@ function inRoot(root: string, script: string, env: Record<string, string>, opts:
     'mount -t proc proc "$R/proc"',
     'mount -t sysfs sys "$R/sys" || true',
     `mkdir -p "$R/root/.npm" && mount --bind ${npmCache} "$R/root/.npm"`,
-    opts.user
-      ? `exec chroot "$R" /usr/sbin/runuser -u ${opts.user} -- env -i ${Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} bash --noprofile --norc -eo pipefail -c ${JSON.stringify(script)}`
-      : `exec chroot "$R" env -i ${Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} bash --noprofile --norc -eo pipefail -c ${JSON.stringify(`cd ${env.PWD}\n${script}`)}`,
+    `exec chroot "$R" ${opts.user ? `/usr/sbin/runuser -u ${opts.user} -- ` : ''}env -i ${Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(' ')} bash --noprofile --norc -eo pipefail /github/step.sh`,
   ].join('\n');
   return spawnSync('unshare', ['--mount', '--pid', '--fork', '--propagation', 'private', 'bash', '-c', setup], { stdio: 'inherit' }).status ?? 1;
 }
+
+/** Single-quoted for bash. */
+const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
