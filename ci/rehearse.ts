@@ -61,6 +61,9 @@ function freshRoot(): string {
   // A stand-in for the runner's passwordless sudo: steps run as root, so it only runs its command.
   writeFileSync(join(root, 'usr/local/bin/sudo'), '#!/bin/sh\n# rehearsal stand-in for passwordless sudo (steps already run as root)\nwhile [ $# -gt 0 ]; do case $1 in -E|-n|-H) shift ;; *) break ;; esac; done\nexec "$@"\n', { mode: 0o755 });
   cpSync('/etc/resolv.conf', join(root, 'etc/resolv.conf'));
+  // This machine reaches the npm registry and Debian's mirror through its own CA bundle (a runner has the internet):
+  // the root trusts what this machine trusts, and nothing else of the machine's configuration is copied.
+  cpSync('/etc/ssl/certs/ca-certificates.crt', join(root, 'etc/ssl/certs/ca-certificates.crt'));
   mkdirSync(join(root, WORKSPACE), { recursive: true });
   return root;
 }
@@ -90,6 +93,8 @@ function inRoot(root: string, script: string, env: Record<string, string>, opts:
 const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** This machine's CA settings for node and OpenSSL (see freshRoot), when it has them. */
+const CA_ENV: Record<string, string> = Object.fromEntries(['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE'].filter((k) => process.env[k]).map((k) => [k, '/etc/ssl/certs/ca-certificates.crt']));
 
 interface Timing { step: string; seconds: number; result: 'ok' | 'failed' | 'skipped' }
 
@@ -125,7 +130,7 @@ export function rehearseJob(jobName: string, matrix: Record<string, string>, opt
       const outFile = `/github/output-${i}`;
       writeFileSync(join(root, outFile), '');
       if (!existsSync(join(gh, 'env'))) writeFileSync(join(gh, 'env'), '');
-      const env = { ...stepEnv, PATH, HOME: '/root', PWD: WORKSPACE, CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: WORKSPACE, GITHUB_OUTPUT: outFile, GITHUB_ENV: '/github/env', GITHUB_STEP_SUMMARY: '/github/summary.md', RUNNER_TEMP: '/github/tmp', LANG: 'C.UTF-8' };
+      const env = { ...stepEnv, ...CA_ENV, PATH, HOME: '/root', PWD: WORKSPACE, CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: WORKSPACE, GITHUB_OUTPUT: outFile, GITHUB_ENV: '/github/env', GITHUB_STEP_SUMMARY: '/github/summary.md', RUNNER_TEMP: '/github/tmp', LANG: 'C.UTF-8' };
       mkdirSync(join(gh, 'tmp'), { recursive: true });
       ok = inRoot(root, interpolate(s.run!, { ...ctx, env: stepEnv }), env, opts) === 0;
       for (const line of readFileSync(join(root, outFile), 'utf8').split('\n')) {
@@ -188,7 +193,7 @@ export function rehearseReadme(opts: { kvm: boolean }): number {
   sh('bash', ['-c', `git -C ${JSON.stringify(repo)} archive --format=tar HEAD | tar -x -C ${JSON.stringify(join(root, WORKSPACE))}`]);
   const timings: Timing[] = [];
   const t0 = Date.now();
-  const base = { PATH, LANG: 'C.UTF-8' };
+  const base = { ...CA_ENV, PATH, LANG: 'C.UTF-8' };
   const step = (what: string, script: string, user?: string) => {
     const ts = Date.now();
     const home = user ? `/home/${user}` : '/root';
