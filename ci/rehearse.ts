@@ -61,6 +61,8 @@ function freshRoot(): string {
   // A stand-in for the runner's passwordless sudo: steps run as root, so it only runs its command.
   writeFileSync(join(root, 'usr/local/bin/sudo'), '#!/bin/sh\n# rehearsal stand-in for passwordless sudo (steps already run as root)\nwhile [ $# -gt 0 ]; do case $1 in -E|-n|-H) shift ;; *) break ;; esac; done\nexec "$@"\n', { mode: 0o755 });
   cpSync('/etc/resolv.conf', join(root, 'etc/resolv.conf'));
+  // mmdebstrap writes no /etc/hosts; every runner has one (localhost).
+  writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n');
   // This machine reaches the npm registry and Debian's mirror through its own CA bundle (a runner has the internet):
   // the root trusts what this machine trusts, and nothing else of the machine's configuration is copied.
   cpSync('/etc/ssl/certs/ca-certificates.crt', join(root, 'etc/ssl/certs/ca-certificates.crt'));
