@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const overlay = join(here, '../debian/overlay');
 const hasNix = spawnSync('nix-instantiate', ['--version'], { stdio: 'ignore' }).status === 0;
+// Skipped without Nix on a developer's machine; in CI (CI=true) the host project's job installs it, so it fails there.
 const title = (t: string) => (hasNix ? t : `${t} — skipped: nix-instantiate missing (apt-get install nix-bin, or bash ci/setup.sh)`);
 
 /**
@@ -66,7 +67,7 @@ const stubbed = `
   in m // { systemd = m.systemd // { services = m.systemd.services // { n3x-backdoor = bd // {
     serviceConfig = bd.serviceConfig // { ExecStart = "/usr/lib/n3x/backdoor.sh"; }; }; }; }; }`;
 
-describe.skipIf(!hasNix)(title('images/nixos (NixOS path: parsed and evaluated here, never built)'), () => {
+describe.skipIf(!hasNix && !process.env.CI)(title('images/nixos (NixOS path: parsed and evaluated here, never built)'), () => {
   it('every .nix file parses', () => {
     const files = readdirSync(here).filter((f) => f.endsWith('.nix'));
     expect(files).toEqual(expect.arrayContaining(['flake.nix', 'module.nix', 'image.nix', 'backdoor-unit.nix', 'backdoor-script.nix']));
