@@ -8,7 +8,8 @@
  *                            on PATH; cache restore/save: a local cache dir; upload-artifact: a copy under the out dir)
  *   readme                   the README's set-up (ci/setup.sh, as `npm start` runs it before its VM) and
  *                            `npm test -- --project unit`, as root and then as a fresh non-root user
- * Options: --kvm binds /dev/kvm in (absent by default: a VM job must stop at its KVM check). Boots no VM.
+ * Options: --kvm binds /dev/kvm in (absent by default: a VM job must stop at its KVM check); --workflow=FILE reads
+ * the job from another file (a deliberately broken copy, to see the rehearsal fail). Boots no VM.
  * Writes step timings to artifacts/rehearsal/<what>.json. Root only (chroot, mounts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -232,5 +233,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [what = 'job', ...more] = rest;
   if (what === 'readme') process.exit(rehearseReadme({ kvm }));
   const [job = 'unit', ...kv] = what === 'job' ? more : [what, ...more];
-  process.exit(rehearseJob(job, Object.fromEntries(kv.map((x) => x.split('=') as [string, string])), { kvm }));
+  const wf = args.find((a) => a.startsWith('--workflow='))?.slice('--workflow='.length);
+  process.exit(rehearseJob(job, Object.fromEntries(kv.map((x) => x.split('=') as [string, string])), { kvm, workflow: wf }));
 }
