@@ -204,7 +204,7 @@ export function rehearseReadme(opts: { kvm: boolean }): number {
     timings.push({ step: what, seconds: secs(ts), result: ok ? 'ok' : 'failed' });
     return ok;
   };
-  let ok =
+  const ok =
     step('root: set-up of npm start (bash ci/setup.sh)', 'bash ci/setup.sh') &&
     step('root: npm test -- --project unit', 'npm test -- --project unit') &&
     step('root: add a fresh user', `useradd -m -s /bin/bash dev && usermod --add-subuids 200000-265535 --add-subgids 200000-265535 dev && cp -a ${WORKSPACE} /home/dev/n3x && rm -rf /home/dev/n3x/node_modules && chown -R dev: /home/dev/n3x`) &&
