@@ -81,13 +81,17 @@ function inRoot(root: string, script: string, env: Record<string, string>, opts:
   const setup = [
     'set -e',
     `R=${root}`,
+    // The root becomes this namespace's root by pivot_root, not chroot: a chrooted process may not create user
+    // namespaces, which a non-root user's image build (mmdebstrap --mode=unshare) needs.
+    'mount --bind "$R" "$R"',
     'mount -t tmpfs -o mode=755 dev "$R/dev"',
     ...devs.map((d) => `touch "$R/dev/${d}" && mount --bind /dev/${d} "$R/dev/${d}"`),
     'mkdir -p "$R/dev/pts" "$R/dev/shm" && mount -t devpts -o newinstance,ptmxmode=0666 devpts "$R/dev/pts" && ln -s pts/ptmx "$R/dev/ptmx" && mount -t tmpfs shm "$R/dev/shm"',
     'mount -t proc proc "$R/proc"',
     'mount -t sysfs sys "$R/sys" || true',
     `mkdir -p "$R/root/.npm" && mount --bind ${npmCache} "$R/root/.npm"`,
-    `exec chroot "$R" ${opts.user ? `/usr/sbin/runuser -u ${opts.user} -- ` : ''}env -i ${Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(' ')} bash --noprofile --norc -eo pipefail /github/step.sh`,
+    'mkdir -p "$R/.oldroot" && cd "$R" && pivot_root . .oldroot && umount -l /.oldroot && cd /',
+    `exec ${opts.user ? `/usr/sbin/runuser -u ${opts.user} -- ` : ''}env -i ${Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(' ')} bash --noprofile --norc -eo pipefail /github/step.sh`,
   ].join('\n');
   return spawnSync('unshare', ['--mount', '--pid', '--fork', '--propagation', 'private', 'bash', '-c', setup], { stdio: 'inherit' }).status ?? 1;
 }
