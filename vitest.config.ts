@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import { n3xReport } from './harness/report/reporter.js';
+import { HOST_TESTS, UNIT_INCLUDE } from './ci/test-projects.js';
 
-// Two projects: fast unit tests of pure logic, and VM scenarios (one file at a time: 2 cores, TCG).
+// Three projects: unit (pure logic, nothing but node), host (host tools or root, no VM; ci/test-projects.ts) and
+// VM scenarios (one file at a time: 2 cores, TCG).
 // Every run also writes artifacts/report/index.html (+ report.json): the n3x report, whatever --reporter says.
 const report = n3xReport(); // in each project: inline projects do not inherit the root's plugins
 export default defineConfig({
@@ -12,8 +14,21 @@ export default defineConfig({
         plugins: [report],
         test: {
           name: 'unit',
-          include: ['harness/**/*.test.ts', 'profiles/**/*.test.ts', 'ci/**/*.test.ts', 'bench/**/*.test.ts', 'images/**/*.test.ts', 'scenarios/lib/**/*.test.ts'],
+          include: UNIT_INCLUDE,
+          exclude: HOST_TESTS,
+          env: { N3X_TEST_PROJECT: 'unit' },
+          setupFiles: ['ci/shadow-host-tools.ts'],
           testTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [report],
+        test: {
+          name: 'host',
+          include: HOST_TESTS,
+          env: { N3X_TEST_PROJECT: 'host' },
+          setupFiles: ['ci/shadow-host-tools.ts'],
+          testTimeout: 60_000,
         },
       },
       {

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { scenariosOnDisk } from './scenarios-on-disk.js';
+import { GLOBAL_KEYS, parseGitLab, referenceErrors, resolveExtends } from './gitlab-checks.js';
+import { allScenarioNeeds, imagePlan, planId } from '../harness/images/plan.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const text = readFileSync(`${root}.gitlab-ci.yml`, 'utf8');
@@ -18,71 +19,96 @@ interface GitLabJob {
   script?: string[];
   variables?: Record<string, string>;
   cache?: { key: string; paths: string[]; policy?: string }[];
-  parallel?: { matrix: { SCENARIO: string[] }[] };
+  parallel?: { matrix: Record<string, string[] | string>[] };
   artifacts?: { when?: string; paths?: string[]; reports?: { junit?: string } };
 }
-const config = () => parse(text, { merge: true }) as Record<string, GitLabJob>;
+const config = () => resolveExtends(parseGitLab(text)) as Record<string, GitLabJob>;
 
 /** Schema errors as `path: message` lines (empty when valid). */
 function schemaErrors(doc: unknown): string[] {
   const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
   return validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}`);
 }
-
-/** A job with its `extends` template merged in (one level, as used here). */
-function resolved(name: string): GitLabJob {
-  const c = config();
-  const j = c[name];
-  return j.extends ? { ...c[j.extends], ...j } : j;
-}
-
-const matrixJobs = () => Object.keys(config()).filter((k) => config()[k].parallel);
+/** Every check GitLab would make before running anything: references, then the schema on the resolved file. */
+const allErrors = (t: string) => {
+  const doc = parseGitLab(t);
+  const refs = referenceErrors(doc);
+  return refs.length ? refs : schemaErrors(resolveExtends(doc));
+};
+const misspelt = (from: string, to: string) => {
+  expect(text, `${from} is in .gitlab-ci.yml`).toContain(from);
+  return text.replace(from, to);
+};
+const matrixJobs = () => Object.keys(config()).filter((k) => (config()[k] as GitLabJob).parallel?.matrix?.[0]?.SCENARIO);
+const scenariosOf = (job: string) => resolvedMatrix(job).map((m) => m.SCENARIO).flat();
+const resolvedMatrix = (job: string) => (config()[job] as GitLabJob).parallel!.matrix as { SCENARIO: string[]; IMAGE2?: string; IMAGE3?: string }[];
 
 describe('.gitlab-ci.yml', () => {
-  it("validates against GitLab's CI JSON schema", () => {
-    expect(schemaErrors(parse(text, { merge: true }))).toEqual([]);
+  it("resolves (anchors, extends), references only defined stages, jobs and templates, and validates against GitLab's CI JSON schema", () => {
+    expect(allErrors(text)).toEqual([]);
+  });
+
+  it('each misspelling fails: expire_inn and an unknown key in the hidden template, a stage, a needs and an extends that do not exist', () => {
+    expect(allErrors(misspelt('    expire_in: 1 week', '    expire_inn: 1 week'))).toEqual(expect.arrayContaining(['/scenario/artifacts: must NOT have additional properties']));
+    expect(allErrors(misspelt('  timeout: 60m\n  variables:\n    N3X_ACCEL', '  timeout: 60m\n  retries: 2\n  variables:\n    N3X_ACCEL'))).toEqual(expect.arrayContaining(['/scenario: must NOT have additional properties']));
+    expect(allErrors(misspelt('  stage: scenarios\n', '  stage: scenario\n'))).toEqual([".scenario: stage 'scenario' is not in stages (validate, test, prepare, scenarios, .pre, .post)"]);
+    expect(allErrors(misspelt('needs: [validate, unit, images, k3s]', 'needs: [validate, unit, image, k3s]'))).toEqual([".scenario: needs 'image', which is not a job"]);
+    expect(allErrors(misspelt('scenario:\n  extends: .scenario', 'scenario:\n  extends: .scenarios'))).toEqual(["scenario: extends '.scenarios', which is not defined"]);
   });
 
   it('the schema check rejects what GitLab rejects (a misspelt keyword, a matrix that is not a list)', () => {
-    expect(schemaErrors({ ...parse(text, { merge: true }), smoke: { scirpt: ['true'] } })).toContain('/smoke: must NOT have additional properties');
-    expect(schemaErrors({ ...parse(text, { merge: true }), smoke: { script: ['true'], parallel: { matrix: { SCENARIO: 'smoke' } } } })).toContain('/smoke/parallel/matrix: must be array');
+    expect(schemaErrors({ ...config(), smoke: { scirpt: ['true'] } })).toContain('/smoke: must NOT have additional properties');
+    expect(schemaErrors({ ...config(), smoke: { script: ['true'], parallel: { matrix: { SCENARIO: 'smoke' } } } })).toContain('/smoke/parallel/matrix: must be array');
   });
 
   it('its matrices together list every scenario file on disk, once', () => {
-    const listed = matrixJobs().flatMap((k) => config()[k].parallel!.matrix.flatMap((m) => m.SCENARIO));
-    expect([...listed].sort()).toEqual(scenariosOnDisk());
+    expect(matrixJobs().flatMap(scenariosOf).sort()).toEqual(scenariosOnDisk());
   });
 
-  it('k3s scenarios run in the job that requires k3s and restores its cache; the others do not need it', () => {
-    const k3s = resolved('k3s-scenario');
-    expect(k3s.parallel!.matrix[0].SCENARIO.every((s) => s.startsWith('k3s-'))).toBe(true);
+  it('k3s scenarios (from the scenario files, incl. mixed-arch-k3s with the arm64 k3s) run in the job that requires k3s and pulls both k3s caches', () => {
+    const needK3s = allScenarioNeeds().filter((n) => n.k3s.length).map((n) => n.scenario).sort();
+    expect(needK3s).toContain('mixed-arch-k3s');
+    expect(scenariosOf('k3s-scenario').sort()).toEqual(needK3s);
+    const k3s = config()['k3s-scenario'];
     expect(k3s.variables?.N3X_REQUIRE_K3S).toBe('1');
-    expect(k3s.cache?.map((c) => c.key)).toEqual(['n3x-images', 'n3x-k3s-$N3X_K3S_VERSION']);
-    // k3s-preflight and k3s-rehearsal (a stand-in) need no k3s: they run with the other scenarios.
-    const needsNoK3s = ['k3s-preflight', 'k3s-rehearsal'];
-    expect(k3s.parallel!.matrix[0].SCENARIO.some((s) => needsNoK3s.includes(s))).toBe(false);
-    expect(resolved('scenario').parallel!.matrix[0].SCENARIO.filter((s) => s.startsWith('k3s-'))).toEqual(needsNoK3s);
-    expect(config().k3s.variables?.N3X_REQUIRE_K3S).toBe('1');
+    expect(k3s.cache?.map((c) => c.key)).toEqual(expect.arrayContaining(['n3x-k3s-amd64-$N3X_K3S_VERSION', 'n3x-k3s-arm64-$N3X_K3S_VERSION']));
+    expect((config().k3s as GitLabJob & { parallel: { matrix: { K3S_ARCH: string[] }[] } }).parallel.matrix[0].K3S_ARCH).toEqual(['amd64', 'arm64']);
   });
 
-  it('VM jobs run the ci/ scripts on kvm runners, pull the image the image job pushed, keep JUnit and serial logs always', () => {
-    expect(config()['base-image'].cache).toEqual([{ key: 'n3x-images', paths: ['.cache/n3x/images'], policy: 'pull-push' }]);
+  it('every image of the plan once (the images matrix); each matrix entry pulls exactly the images its scenarios need', () => {
+    const plan = imagePlan();
+    expect((config().images as GitLabJob & { parallel: { matrix: { IMAGE: string[] }[] } }).parallel.matrix[0].IMAGE).toEqual(plan.map(planId));
+    for (const job of matrixJobs()) {
+      for (const m of resolvedMatrix(job)) {
+        for (const s of m.SCENARIO) {
+          const want = plan.filter((p) => p.scenarios.includes(s)).map(planId).sort();
+          expect(['debian-x86_64', m.IMAGE2, m.IMAGE3].filter(Boolean).sort(), s).toEqual(want);
+        }
+      }
+    }
+  });
+
+  it('VM jobs require KVM first, run the ci/ scripts on kvm runners, keep JUnit and serial logs always', () => {
     for (const name of matrixJobs()) {
-      const j = resolved(name);
+      const j = config()[name];
       expect(j.tags).toEqual(['kvm']);
-      expect(j.needs).toEqual(['unit', 'base-image', 'k3s']);
-      expect(j.script).toEqual(['bash ci/run-scenario.sh "$SCENARIO"']);
-      expect(j.cache?.[0]).toEqual({ key: 'n3x-images', paths: ['.cache/n3x/images'], policy: 'pull' });
+      expect(j.variables?.N3X_ACCEL).toBe('kvm');
+      expect(j.needs).toEqual(['validate', 'unit', 'images', 'k3s']);
+      expect(j.script).toEqual(['node ci/require-kvm.mjs', 'bash ci/run-scenario.sh "$SCENARIO"']);
       expect(j.artifacts).toMatchObject({ when: 'always', paths: ['artifacts/'], reports: { junit: 'artifacts/$SCENARIO/junit.xml' } });
     }
   });
 
+  it('validation first (typecheck, lint, host tests with the NixOS check); unit needs nothing but node', () => {
+    expect(config().validate.script).toEqual(['npm ci --no-audit --no-fund', 'npm run typecheck', 'npm run lint', 'bash ci/unit.sh host']);
+    expect(config().unit.script).toEqual(['npm ci --no-audit --no-fund --ignore-scripts', 'bash ci/unit.sh unit']);
+    expect((parseGitLab(text).stages as string[])[0]).toBe('validate');
+  });
+
   it('every job is bounded and every script line calls ci/, npm or the n3x CLI', () => {
-    const jobs = Object.entries(config()).filter(([k, v]) => !k.startsWith('.') && typeof v === 'object' && !Array.isArray(v) && k !== 'variables');
-    for (const [name] of jobs) {
-      const j = resolved(name);
+    for (const [name, j] of Object.entries(config()).filter(([k]) => !GLOBAL_KEYS.has(k))) {
       expect(j.timeout, name).toMatch(/^\d+m$/);
-      for (const line of j.script ?? []) expect(line).toMatch(/^bash ci\/|^npm ci\b|^npx tsx harness\/cli\/main\.ts /);
+      for (const line of j.script ?? []) expect(line).toMatch(/^bash ci\/|^node ci\/|^npm (ci|run \w+)\b|^npx tsx harness\/cli\/main\.ts /);
     }
   });
 });

@@ -5,6 +5,7 @@
  * Debian archive keyring comes from universe), or an error naming the fix. Runs with plain Node before `npm ci`.
  * usage: node ci/host-plan.mjs           gather facts, run the commands (ci/setup.sh, ci/host-prepare.sh)
  *        node ci/host-plan.mjs --print   gather facts, print facts and plan as JSON, run nothing
+ *        --needs vm,aarch64              only what these NEEDS groups use (a CI job's own set-up); also N3X_HOST_NEEDS
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ export const TOOLS = /** @type {const} */ ({
   'update-binfmts': 'binfmt-support',
   'arch-test': 'arch-test',
   'qemu-img': 'qemu-utils',
+  'qemu-io': 'qemu-utils',
   mmdebstrap: 'mmdebstrap',
   mke2fs: 'e2fsprogs',
   vde_switch: 'vde2',
@@ -49,6 +51,48 @@ export const FILES = /** @type {const} */ ({
   '/usr/share/OVMF/OVMF_CODE_4M.fd': 'ovmf',
   '/usr/share/AAVMF/AAVMF_CODE.fd': 'qemu-efi-aarch64',
 });
+
+/**
+ * What each kind of work needs from the host, by TOOLS command or FILES path. A CI job installs only its groups
+ * (`--needs`); `npm start` / `npm test` install them all. 'debian-archive-keyring' is the keyring (not a command).
+ */
+export const NEEDS = /** @type {const} */ ({
+  // npm ci builds node-pty (no Linux prebuild) with node-gyp.
+  npm: ['make', 'g++', 'python3'],
+  // The base image and derived images (mmdebstrap; rootless through newuidmap).
+  image: ['mmdebstrap', 'qemu-img', 'mke2fs', 'tar', 'newuidmap', 'debian-archive-keyring'],
+  vm: ['qemu-system-x86_64', 'qemu-img', 'vde_switch', 'ip'],
+  aarch64: ['qemu-system-aarch64', 'qemu-aarch64-static', 'update-binfmts', 'arch-test', '/usr/share/AAVMF/AAVMF_CODE.fd'],
+  // Images you bring (trixie-grub, byo-image): GPT + ESP without mounting, OVMF.
+  byo: ['sfdisk', 'mkfs.vfat', 'mcopy', '/usr/share/OVMF/OVMF_CODE_4M.fd'],
+  report: ['chromium'],
+  nixos: ['nix-instantiate'],
+  // The `host` test project: qcow2 files (qemu-img, qemu-io), host links (ip), the NixOS parse/eval check, the packed package (tar).
+  'host-tests': ['qemu-img', 'qemu-io', 'ip', 'nix-instantiate', 'tar'],
+});
+
+/** @typedef {keyof typeof NEEDS} Need */
+/** @type {Need[]} */
+export const ALL_NEEDS = /** @type {Need[]} */ (Object.keys(NEEDS));
+
+/** @param {string} list comma- or space-separated NEEDS names @returns {Need[]} */
+export function parseNeeds(list) {
+  const names = list.split(/[\s,]+/).filter(Boolean);
+  const bad = names.filter((n) => !(n in NEEDS));
+  if (bad.length) throw new Error(`unknown host need(s) ${bad.join(', ')}: use ${ALL_NEEDS.join(', ')}`);
+  return /** @type {Need[]} */ (names);
+}
+
+/** Every TOOLS command, FILES path and keyring the groups need. @param {readonly Need[]} needs @returns {Set<string>} */
+export function wantedBy(needs) {
+  return new Set(needs.flatMap((n) => NEEDS[n]));
+}
+
+/** Debian packages a list of groups installs (on a host missing everything). @param {readonly Need[]} needs */
+export function packagesFor(needs) {
+  const all = /** @type {Record<string, string>} */ ({ ...TOOLS, ...FILES, 'debian-archive-keyring': 'debian-archive-keyring' });
+  return [...new Set([...wantedBy(needs)].map((w) => all[w]))];
+}
 
 /** mmdebstrap is given this keyring explicitly (images/debian/build.sh --keyring): Ubuntu's apt has no Debian keys. */
 export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -97,20 +141,22 @@ export function distroOf(osRelease) {
   return undefined;
 }
 
-/** @param {HostFacts} f @returns {HostPlan} */
-export function hostPlan(f) {
+/** @param {HostFacts} f @param {readonly Need[]} needs what to install for (default: everything) @returns {HostPlan} */
+export function hostPlan(f, needs = ALL_NEEDS) {
+  const wanted = wantedBy(needs);
   const distro = distroOf(f.osRelease);
   const name = parseOsRelease(f.osRelease).PRETTY_NAME ?? 'this host';
   if (!distro) {
     return { distro: 'debian', packages: [], commands: [], error: `${name} is neither Debian nor Ubuntu: install ${Object.values(TOOLS).join(', ')} and debian-archive-keyring with its package manager` };
   }
   const root = f.uid === 0;
-  // newuidmap (uidmap) is only for the rootless image build; root builds with mmdebstrap --mode=root.
+  // newuidmap (uidmap) is for the rootless image build. Root builds in root mode but installs it all the same:
+  // after root's set-up, a non-root user's `npm start` must find everything (it cannot install anything itself).
   /** @type {string[]} */
-  const packages = f.missingTools.filter((t) => !(root && t === 'newuidmap') && !(distro === 'ubuntu' && t === 'chromium')).map((t) => TOOLS[/** @type {keyof typeof TOOLS} */ (t)] ?? t);
-  for (const file of f.missingFiles ?? []) packages.push(FILES[/** @type {keyof typeof FILES} */ (file)] ?? file);
-  if (!f.keyring) packages.push('debian-archive-keyring');
-  const rootless = !root && !f.imageCached ? rootlessProblems(f, distro) : [];
+  const packages = [...new Set(f.missingTools.filter((t) => wanted.has(t) && !(distro === 'ubuntu' && t === 'chromium')).map((t) => TOOLS[/** @type {keyof typeof TOOLS} */ (t)] ?? t))];
+  for (const file of (f.missingFiles ?? []).filter((x) => wanted.has(x))) packages.push(FILES[/** @type {keyof typeof FILES} */ (file)] ?? file);
+  if (!f.keyring && wanted.has('debian-archive-keyring')) packages.push('debian-archive-keyring');
+  const rootless = !root && !f.imageCached && wanted.has('mmdebstrap') ? rootlessProblems(f, distro) : [];
   if (rootless.length) return { distro, packages, commands: [], error: `building the base image as ${f.user ?? 'this user'} (not root) needs: ${rootless.join('; ')}` };
   if (!packages.length) return { distro, packages, commands: [] };
   if (!root && !f.passwordlessSudo) {
@@ -184,9 +230,11 @@ function readdirSafe(dir) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const facts = gatherFacts();
-  const plan = hostPlan(facts);
+  const i = process.argv.indexOf('--needs');
+  const needs = parseNeeds(i > 0 ? (process.argv[i + 1] ?? '') : (process.env.N3X_HOST_NEEDS ?? ALL_NEEDS.join(',')));
+  const plan = hostPlan(facts, needs);
   if (process.argv.includes('--print')) {
-    console.log(JSON.stringify({ facts: { ...facts, osRelease: parseOsRelease(facts.osRelease).PRETTY_NAME }, plan }, null, 2));
+    console.log(JSON.stringify({ needs, facts: { ...facts, osRelease: parseOsRelease(facts.osRelease).PRETTY_NAME }, plan }, null, 2));
     process.exit(0);
   }
   if (plan.error) {

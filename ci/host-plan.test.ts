@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distroOf, hostPlan, type HostFacts } from './host-plan.mjs';
+import { ALL_NEEDS, distroOf, FILES, hostPlan, packagesFor, parseNeeds, TOOLS, wantedBy, type HostFacts } from './host-plan.mjs';
 
 const debian = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n';
 const ubuntu = 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n';
@@ -18,19 +18,19 @@ describe('hostPlan: the commands a Debian or Ubuntu host runs', () => {
     expect([debian, ubuntu, mint, fedora].map(distroOf)).toEqual(['debian', 'ubuntu', 'ubuntu', undefined]);
   });
 
-  it('Debian as root: apt-get update and install, keyring already there, no uidmap (root builds in root mode)', () => {
+  it("Debian as root: apt-get update and install, keyring already there, uidmap too (a non-root user's rootless build needs it after root's set-up)", () => {
     expect(hostPlan(facts({}))).toEqual({
       distro: 'debian',
-      packages: ['qemu-system-x86', 'mmdebstrap', 'vde2'],
-      commands: [['apt-get', 'update', '-qq'], [...install, 'qemu-system-x86', 'mmdebstrap', 'vde2']],
+      packages: ['qemu-system-x86', 'mmdebstrap', 'vde2', 'uidmap'],
+      commands: [['apt-get', 'update', '-qq'], [...install, 'qemu-system-x86', 'mmdebstrap', 'vde2', 'uidmap']],
     });
   });
 
   it('Ubuntu as root: installs the Debian archive keyring (universe) that mmdebstrap is given with --keyring', () => {
     expect(hostPlan(facts({ osRelease: ubuntu, keyring: false }))).toEqual({
       distro: 'ubuntu',
-      packages: ['qemu-system-x86', 'mmdebstrap', 'vde2', 'debian-archive-keyring'],
-      commands: [['apt-get', 'update', '-qq'], [...install, 'qemu-system-x86', 'mmdebstrap', 'vde2', 'debian-archive-keyring']],
+      packages: ['qemu-system-x86', 'mmdebstrap', 'vde2', 'uidmap', 'debian-archive-keyring'],
+      commands: [['apt-get', 'update', '-qq'], [...install, 'qemu-system-x86', 'mmdebstrap', 'vde2', 'uidmap', 'debian-archive-keyring']],
     });
   });
 
@@ -90,5 +90,32 @@ describe('the report browser', () => {
     expect(deb.packages).toEqual(['chromium']);
     const ubu = hostPlan({ osRelease: 'ID=ubuntu\nID_LIKE=debian\n', uid: 0, passwordlessSudo: false, missingTools: ['chromium'], keyring: true, universe: true });
     expect(ubu.packages).toEqual([]);
+  });
+});
+
+describe('NEEDS: a job installs only what its work needs', () => {
+  const everything = { missingTools: Object.keys(TOOLS), missingFiles: Object.keys(FILES), keyring: false };
+
+  it('every command and firmware file n3x checks for belongs to a group (npm start installs them all)', () => {
+    const grouped = wantedBy(ALL_NEEDS);
+    expect([...Object.keys(TOOLS), ...Object.keys(FILES)].filter((t) => !grouped.has(t))).toEqual([]);
+  });
+
+  it('vm, nixos and host-tests on a bare runner: their packages and nothing else', () => {
+    expect(hostPlan(facts(everything), ['vm']).packages).toEqual(['qemu-system-x86', 'qemu-utils', 'vde2', 'iproute2']);
+    expect(hostPlan(facts(everything), ['nixos']).packages).toEqual(['nix-bin']);
+    expect(hostPlan(facts(everything), ['host-tests']).packages).toEqual(['qemu-utils', 'iproute2', 'tar', 'nix-bin']);
+    expect(packagesFor(['aarch64'])).toEqual(['qemu-system-arm', 'qemu-user-static', 'binfmt-support', 'arch-test', 'qemu-efi-aarch64']);
+  });
+
+  it('the rootless prerequisites are checked only when the job builds an image', () => {
+    const noUserns = facts({ uid: 1000, passwordlessSudo: true, userns: false });
+    expect(hostPlan(noUserns, ['vm']).error).toBeUndefined();
+    expect(hostPlan(noUserns, ['image']).error).toMatch(/unprivileged user namespaces/);
+  });
+
+  it('an unknown group is refused with the known ones', () => {
+    expect(parseNeeds('vm, nixos')).toEqual(['vm', 'nixos']);
+    expect(() => parseNeeds('vm,nixso')).toThrow(/unknown host need\(s\) nixso: use npm, image, vm/);
   });
 });

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# CI runner preparation (as root): /dev/kvm usable by everyone, host packages installed (ci/host-plan.mjs).
+# CI runner preparation for VM jobs (as root): /dev/kvm usable by everyone, and KVM required: without it the job
+# stops here in seconds, naming why (ci/require-kvm.mjs). Then the host packages of N3X_HOST_NEEDS (ci/host-plan.mjs;
+# default every group).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -e /dev/kvm ]; then
@@ -7,4 +9,5 @@ if [ -e /dev/kvm ]; then
   udevadm control --reload-rules && udevadm trigger --name-match=kvm || true
   chmod 0666 /dev/kvm
 fi
+node ci/require-kvm.mjs
 node ci/host-plan.mjs

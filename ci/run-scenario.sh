@@ -13,11 +13,20 @@ if [ ! -f "scenarios/$name.test.ts" ] || [[ $name == *..* ]]; then
 fi
 # GitHub artifact names may not contain '/': the upload step reads this one.
 if [ -n "${GITHUB_ENV:-}" ]; then echo "N3X_ARTIFACT_NAME=n3x-${name//\//-}" >> "$GITHUB_ENV"; fi
-bash ci/setup.sh
-case $name in
-  k3s-preflight | k3s-rehearsal) ;; # run without k3s (a stand-in, or no k3s at all)
-  k3s-*) [ -n "${N3X_K3S_BINARY:-}" ] || bash ci/fetch-k3s.sh ;;
-esac
+N3X_SETUP_IMAGE=0 bash ci/setup.sh
+# The images this scenario needs (npx n3x images plan): CI's prepare stage built each once and this job restored
+# them; one missing here (a re-run after the cache was evicted) is built now, with a warning, never a failure.
+for id in $(npx tsx harness/cli/main.ts images plan --scenario "$name" --missing); do
+  msg="image $id is not in the cache (evicted since the prepare stage, or a local run): building it in this job"
+  if [ -n "${GITHUB_ACTIONS:-}" ]; then echo "::warning::$msg"; else echo "ci/run-scenario.sh: warning: $msg"; fi
+  npx tsx harness/cli/main.ts images build-planned "$id"
+done
+# k3s for the architectures the scenario requires (from the same plan); N3X_REQUIRE_K3S=1 makes a failed fetch fatal.
+for arch in $(npx tsx harness/cli/main.ts images plan --scenario "$name" --k3s); do
+  if [ "$arch" = amd64 ] && [ -n "${N3X_K3S_BINARY:-}" ]; then continue; fi
+  if [ "$arch" = arm64 ] && [ -n "${N3X_K3S_BINARY_ARM64:-}" ]; then continue; fi
+  bash ci/fetch-k3s.sh "$arch"
+done
 mkdir -p "artifacts/$name"
 export N3X_ARTIFACTS="$PWD/artifacts/$name"
 npx vitest run --project vm "scenarios/$name.test.ts" --reporter=default --reporter=junit --outputFile.junit="artifacts/$name/junit.xml"

@@ -21,7 +21,8 @@ fi
 # npm dependencies: reinstall only when package-lock.json changed since the last install.
 stamp=node_modules/.n3x-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+# N3X_SETUP_NPM=0: the job installed them itself (e.g. npm ci --ignore-scripts where node-pty is not needed).
+if [ "${N3X_SETUP_NPM:-1}" != 0 ] && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; }; then
   echo "n3x setup: npm ci"
   # node-pty is built by node-gyp, which downloads Node's headers unless told where they are. Where the
   # distribution's headers match the running node (Debian's nodejs), use them: no download, offline hosts work.
@@ -34,5 +35,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# The base image (cached by recipe hash; a cache hit takes well under a second).
-npx tsx harness/cli/main.ts images build --quiet
+# The base image (cached by recipe hash; a cache hit takes well under a second). CI's scenario jobs skip it
+# (N3X_SETUP_IMAGE=0): ci/run-scenario.sh restores or builds exactly the images its scenario needs.
+[ "${N3X_SETUP_IMAGE:-1}" = 0 ] || npx tsx harness/cli/main.ts images build --quiet

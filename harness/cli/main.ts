@@ -1,12 +1,15 @@
 /** The `n3x` command: run the main job, manage images, check the host. */
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { execa } from 'execa';
 import { detectAccel } from '../accel.js';
 import { N3xError } from '../errors.js';
 import { ensureImage, listImages, pruneImages } from '../images/cache.js';
+import { cacheRoot } from '../util/paths.js';
 import { debianRecipe, withArch, withPackages } from '../images/recipe.js';
+import { allScenarioNeeds, imagePlan, planId, recipeOf } from '../images/plan.js';
 import { archProfile, parseArch } from '../qemu/arch.js';
 import { age, listSnapshots, pruneSnapshots, snapshotCacheDir } from '../cluster/snapshot.js';
 import { chooseMainJob } from './mainjob.js';
@@ -57,6 +60,41 @@ images
     const img = await ensureImage(withPackages(withArch(debianRecipe, parseArch(o.arch, '--arch')), o.packages), { rebuild: o.rebuild });
     const ms = Date.now() - t0;
     if (!o.quiet || ms > 1000) console.log(`image ${img.id}: ${img.disk} (${ms} ms)`);
+  });
+images
+  .command('plan')
+  .description('every image the scenario files need, with its hash, computed without building (CI builds each once)')
+  .option('--json', 'machine-readable: [{ id, name, hash, recipe, arch, packages, scenarios }]')
+  .option('--scenario <name>', 'only the images this scenario needs')
+  .option('--id <id>', 'only this planned image')
+  .option('--missing', 'print the ids of the planned images not in the cache, one a line')
+  .option('--k3s', "with --scenario: the k3s architectures it requires (amd64, arm64), one a line")
+  .option('--github-output <file>', 'append image1..imageN=<cache name>, host-needs=… and k3s=… (CI restore steps)')
+  .action((o: { json?: boolean; scenario?: string; id?: string; missing?: boolean; k3s?: boolean; githubOutput?: string }) => {
+    const needs = allScenarioNeeds();
+    const one = needs.find((n) => n.scenario === o.scenario);
+    if (o.scenario && !one) throw new ConfigError('--scenario', `no scenarios/${o.scenario}.test.ts`, `use one of ${needs.map((n) => n.scenario).join(', ')}`);
+    const plan = imagePlan(needs).filter((p) => (!o.scenario || p.scenarios.includes(o.scenario)) && (!o.id || planId(p) === o.id));
+    if (o.id && !plan.length) throw new ConfigError('--id', `'${o.id}' is not in the images plan`, `use one of ${imagePlan(needs).map(planId).join(', ')}`);
+    if (o.k3s) return one?.k3s.forEach((a) => console.log(a));
+    if (o.missing) return plan.filter((p) => !existsSync(join(cacheRoot(), 'images', p.name, 'complete'))).forEach((p) => console.log(planId(p)));
+    if (o.githubOutput) {
+      const lines = plan.map((p, i) => `image${i + 1}=${p.name}`);
+      if (one) lines.push(`host-needs=${one.hostNeeds.join(',')}`, `k3s=${one.k3s.join(',')}`);
+      return appendFileSync(o.githubOutput, lines.map((l) => `${l}\n`).join(''));
+    }
+    if (o.json) return console.log(JSON.stringify(plan.map((p) => ({ id: planId(p), ...p }))));
+    for (const p of plan) console.log(`${planId(p).padEnd(32)} ${p.name}  ${p.scenarios.join(' ')}`);
+  });
+images
+  .command('build-planned')
+  .description('build one image of the plan by its id (CI prepare stage; a cache hit is a no-op)')
+  .argument('<id>', 'plan id, e.g. debian-x86_64 or debian-x86_64+keepalived (npx n3x images plan)')
+  .action(async (id: string) => {
+    const p = imagePlan().find((x) => planId(x) === id);
+    if (!p) throw new ConfigError('id', `'${id}' is not in the images plan`, `use one of ${imagePlan().map(planId).join(', ')}`);
+    const img = await ensureImage(recipeOf(p));
+    console.log(`image ${img.id}: ${img.disk}`);
   });
 images
   .command('list')

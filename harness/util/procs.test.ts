@@ -4,9 +4,13 @@ import { NotYet, retryUntil } from '../retry.js';
 import { cmdlineOf, isProcessOf, isRunning, killProcessOf, processesOf, statOf } from './procs.js';
 
 const kids: ChildProcess[] = [];
-/** bash idling (not exec'ing sleep) with `path` as an argument: a process whose command line names that path. */
+/**
+ * bash idling with `path` as an argument: a process whose command line names that path. It blocks in the `read`
+ * builtin on a pipe nobody writes, so it forks nothing: a forked child (before its exec) has the same command line
+ * and would be found too (seen in the pristine-root rehearsal, where PIDs are few and the machine busy).
+ */
 const idler = async (path: string) => {
-  const c = spawn('bash', ['-c', 'sleep 60; true', 'n3x-test', path], { stdio: 'ignore' });
+  const c = spawn('bash', ['-c', 'read -r _; true', 'n3x-test', path], { stdio: ['pipe', 'ignore', 'ignore'] });
   kids.push(c);
   await retryUntil(async () => {
     if (cmdlineOf(c.pid!)?.[0] !== 'bash') throw new NotYet('not exec\'d yet');

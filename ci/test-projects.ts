@@ -1,0 +1,19 @@
+/**
+ * Which vitest project a test file belongs to, and what each non-VM project may use from the host. The unit
+ * project needs nothing but node (and what every runner has: git, openssl, coreutils); a test that needs a host
+ * tool or root goes to `host`, whose CI job installs its NEEDS groups (ci/host-plan.mjs) and runs it with sudo.
+ * Each project's tests run with every other host tool shadowed by a failing stand-in (ci/shadow-host-tools.ts).
+ */
+import type { Need } from './host-plan.mjs';
+
+/**
+ * Tests that need host tools or root, not VMs: qcow2 files (qemu-img), host links (ip, as root), Nix's parser,
+ * and node-pty (built by npm ci with make/g++/python3; the unit job installs with --ignore-scripts).
+ */
+export const HOST_TESTS = ['harness/arch/install.test.ts', 'harness/images/disks.test.ts', 'harness/cluster/registry.test.ts', 'images/nixos/contract.test.ts', 'harness/console/backdoor.test.ts'];
+
+/** The unit project: everything outside scenarios/ but the host tests. */
+export const UNIT_INCLUDE = ['harness/**/*.test.ts', 'profiles/**/*.test.ts', 'ci/**/*.test.ts', 'bench/**/*.test.ts', 'images/**/*.test.ts', 'scenarios/lib/**/*.test.ts'];
+
+/** The host groups (ci/host-plan.mjs NEEDS) each non-VM project's tests may use; none for unit. */
+export const PROJECT_NEEDS: Record<'unit' | 'host', Need[]> = { unit: [], host: ['npm', 'host-tests'] };

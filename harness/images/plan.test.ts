@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { imageName } from './recipe.js';
+import { allScenarioNeeds, imagePlan, recipeOf, scenarioNeeds } from './plan.js';
+
+describe('images plan: what the scenario files need, without building', () => {
+  it('reads each pattern: aarch64 nodes, package lists, the trixie-grub recipe, k3s and its arm64 agents, the report browser', () => {
+    const n = scenarioNeeds('x', `useCluster({ nodes: [{ name: 'j', arch: 'aarch64' }, { name: 'p', packages: ['nfs-common', 'keepalived'] }] }); trixieGrubRecipe; import { chromium } from 'playwright-core';`);
+    expect(n.images.map((r) => [r.name, r.arch ?? 'x86_64', r.packages ?? []])).toEqual([
+      ['debian', 'x86_64', []],
+      ['debian', 'aarch64', []],
+      ['debian', 'x86_64', ['keepalived', 'nfs-common']],
+      ['trixie-grub', 'x86_64', []],
+    ]);
+    expect(n.hostNeeds).toEqual(['aarch64', 'byo', 'report']);
+    expect(scenarioNeeds('k', "describeK3s('k', () => { useK3s('vlans'); });").k3s).toEqual(['amd64']);
+    expect(scenarioNeeds('m', "describeK3s('m', () => { useK3s('vlans', { aarch64Agents: 1 }); });")).toMatchObject({ k3s: ['amd64', 'arm64'], hostNeeds: ['aarch64'] });
+    expect(scenarioNeeds('r', "useK3s('vlans'); // a stand-in, no describeK3s").k3s).toEqual([]);
+  });
+
+  it("every scenario's images are in the plan, each image once, with its recipe hash", () => {
+    const needs = allScenarioNeeds();
+    const plan = imagePlan(needs);
+    expect(new Set(plan.map((p) => p.name)).size).toBe(plan.length);
+    for (const n of needs) for (const r of n.images) expect(plan.find((p) => p.name === imageName(r))?.scenarios, `${n.scenario}: ${imageName(r)}`).toContain(n.scenario);
+    for (const p of plan) expect(imageName(recipeOf(p))).toBe(p.name);
+    for (const p of plan) expect(p.name.endsWith(`-${p.hash}`)).toBe(true);
+  });
+
+  it('the scenarios on disk today: base x86_64 and arm64, the derived sets of shared-dir and the nixpkgs ports, trixie-grub', () => {
+    const plan = imagePlan();
+    expect(plan.map((p) => `${p.recipe}/${p.arch}/${p.packages.join('+')}`).sort()).toEqual([
+      'debian/aarch64/', 'debian/x86_64/', 'debian/x86_64/keepalived', 'debian/x86_64/nfs-common', 'debian/x86_64/nfs-kernel-server', 'debian/x86_64/wireguard-tools', 'trixie-grub/x86_64/',
+    ]);
+    expect(plan.find((p) => p.packages.join() === 'keepalived')?.scenarios).toEqual(['nixpkgs/keepalived', 'shared-dir']);
+  });
+});
