@@ -111,6 +111,8 @@ export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
  * @property {boolean} [appArmorUserns]  Ubuntu >= 23.10: apparmor_restrict_unprivileged_userns is 1
  * @property {boolean} [subids]          the user has ranges in /etc/subuid and /etc/subgid
  * @property {string} [user]
+ * @property {string} [aptCache]        N3X_APT_CACHE: a directory for downloaded .debs that CI keeps between runs
+ * @property {string} [owner]           uid:gid that gets the apt cache back (SUDO_UID:SUDO_GID), so CI's cache step can read it
  */
 
 /**
@@ -168,7 +170,11 @@ export function hostPlan(f, needs = ALL_NEEDS) {
   const commands = [];
   // Ubuntu ships debian-archive-keyring (and mmdebstrap, vde2) in universe; enable it the Ubuntu way.
   if (distro === 'ubuntu' && !f.universe) commands.push([...install, 'software-properties-common'], [...as, 'add-apt-repository', '-y', 'universe']);
-  commands.push([...as, 'apt-get', 'update', '-qq'], [...install, ...packages]);
+  // A kept archive directory (N3X_APT_CACHE) spares the downloads on the next run; `install` takes them from it.
+  const archives = f.aptCache ? ['-o', `Dir::Cache::Archives=${f.aptCache}`, '-o', 'APT::Keep-Downloaded-Packages=true'] : [];
+  if (f.aptCache) commands.push([...as, 'mkdir', '-p', `${f.aptCache}/partial`]);
+  commands.push([...as, 'apt-get', 'update', '-qq'], [...install, ...archives, ...packages]);
+  if (f.aptCache && f.owner) commands.push([...as, 'chown', '-R', f.owner, f.aptCache]);
   return { distro, packages, commands };
 }
 
@@ -216,6 +222,8 @@ export function gatherFacts() {
     userns: readOr('/proc/sys/kernel/unprivileged_userns_clone', '1').trim() !== '0' && readOr('/proc/sys/user/max_user_namespaces', '1').trim() !== '0',
     appArmorUserns: readOr('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', '0').trim() === '1',
     subids: hasRange('/etc/subuid') && hasRange('/etc/subgid'),
+    ...(process.env.N3X_APT_CACHE ? { aptCache: process.env.N3X_APT_CACHE } : {}),
+    ...(process.env.SUDO_UID && process.env.SUDO_GID ? { owner: `${process.env.SUDO_UID}:${process.env.SUDO_GID}` } : {}),
   };
 }
 

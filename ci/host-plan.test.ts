@@ -101,6 +101,17 @@ describe('NEEDS: a job installs only what its work needs', () => {
     expect([...Object.keys(TOOLS), ...Object.keys(FILES)].filter((t) => !grouped.has(t))).toEqual([]);
   });
 
+  it('N3X_APT_CACHE: apt keeps its downloads in that directory, which goes back to the sudo user afterwards', () => {
+    const p = hostPlan(facts({ aptCache: '/home/runner/.cache/n3x-apt', owner: '1001:118' }), ['vm']);
+    expect(p.commands).toEqual([
+      ['mkdir', '-p', '/home/runner/.cache/n3x-apt/partial'],
+      ['apt-get', 'update', '-qq'],
+      [...install, '-o', 'Dir::Cache::Archives=/home/runner/.cache/n3x-apt', '-o', 'APT::Keep-Downloaded-Packages=true', 'qemu-system-x86', 'vde2'],
+      ['chown', '-R', '1001:118', '/home/runner/.cache/n3x-apt'],
+    ]);
+    expect(hostPlan(facts({}), ['vm']).commands.flat()).not.toContain('-o');
+  });
+
   it('vm, nixos and host-tests on a bare runner: their packages and nothing else', () => {
     expect(hostPlan(facts(everything), ['vm']).packages).toEqual(['qemu-system-x86', 'qemu-utils', 'vde2', 'iproute2']);
     expect(hostPlan(facts(everything), ['nixos']).packages).toEqual(['nix-bin']);

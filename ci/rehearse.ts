@@ -13,7 +13,7 @@
  * Writes step timings to artifacts/rehearsal/<what>.json. Root only (chroot, mounts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,7 @@ export function rehearseJob(jobName: string, matrix: Record<string, string>, opt
   const timings: Timing[] = [];
   let status: 'success' | 'failure' = 'success';
   const t0 = Date.now();
+  const posts: (() => void)[] = []; // actions' post steps (actions/cache saves), run after the job's steps
   job.steps.forEach((s: Step, i: number) => {
     const name = s.name ? interpolate(s.name, ctx) : s.uses ?? s.run!.split('\n')[0];
     if (!condition(s.if, ctx, status)) return timings.push({ step: name, seconds: 0, result: 'skipped' });
@@ -132,7 +133,7 @@ export function rehearseJob(jobName: string, matrix: Record<string, string>, opt
     const outputs: Record<string, string> = {};
     let ok = true;
     console.log(`\n::rehearse:: step ${i + 1}: ${name}`);
-    if (s.uses) ok = uses(s.uses, w, root, outputs);
+    if (s.uses) ok = uses(s.uses, w, root, outputs, posts);
     else {
       const outFile = `/github/output-${i}`;
       writeFileSync(join(root, outFile), '');
@@ -154,13 +155,14 @@ export function rehearseJob(jobName: string, matrix: Record<string, string>, opt
     timings.push({ step: name, seconds: secs(ts), result: ok ? 'ok' : 'failed' });
     if (!ok) status = 'failure';
   });
+  for (const post of posts.reverse()) post();
   report(`job-${jobName}${Object.values(matrix).map((v) => `-${v.replace(/\W/g, '_')}`).join('')}`, timings, secs(t0), status);
   rmSync(root, { recursive: true, force: true });
   return status === 'success' ? 0 : 1;
 }
 
 /** What a `uses:` step does, done here. */
-function uses(action: string, w: Record<string, string>, root: string, outputs: Record<string, string>): boolean {
+function uses(action: string, w: Record<string, string>, root: string, outputs: Record<string, string>, posts: (() => void)[]): boolean {
   const [name] = action.split('@');
   const inRootPath = (p: string) => join(root, p.startsWith('/') ? p : join(WORKSPACE, p));
   const local = (key: string) => join(cache, 'actions-cache', key.replace(/[^\w.+-]/g, '_'));
@@ -178,6 +180,24 @@ function uses(action: string, w: Record<string, string>, root: string, outputs: 
       outputs['cache-hit'] = String(hit);
       console.log(`rehearse: cache ${w.key}: ${hit ? 'hit' : 'miss'}`);
       if (!hit && w['fail-on-cache-miss'] === 'true') return false;
+      return true;
+    }
+    case 'actions/cache': {
+      // Restore now (the exact key, else the newest entry under a restore-keys prefix); save in the post step.
+      const prefixes = (w['restore-keys'] ?? '').split('\n').map((x) => x.trim()).filter(Boolean);
+      const dir = join(cache, 'actions-cache');
+      const entries = existsSync(dir) ? readdirSync(dir).filter((e) => existsSync(join(dir, e, 'complete'))) : [];
+      const exact = local(w.key);
+      const found = existsSync(join(exact, 'complete')) ? exact : prefixes.map((p) => entries.filter((e) => e.startsWith(p.replace(/[^\w.+-]/g, '_'))).map((e) => join(dir, e))[0]).find(Boolean);
+      if (found) cpSync(join(found, 'data'), inRootPath(w.path), { recursive: true });
+      outputs['cache-hit'] = String(found === exact);
+      console.log(`rehearse: cache ${w.key}: ${found === exact ? 'hit' : found ? `restored ${found}` : 'miss'}`);
+      if (found !== exact) posts.push(() => {
+        if (!existsSync(inRootPath(w.path))) return;
+        rmSync(exact, { recursive: true, force: true });
+        cpSync(inRootPath(w.path), join(exact, 'data'), { recursive: true });
+        writeFileSync(join(exact, 'complete'), '');
+      });
       return true;
     }
     case 'actions/cache/save':

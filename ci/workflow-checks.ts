@@ -11,7 +11,7 @@ import { PROJECT_NEEDS } from './test-projects.js';
 
 export interface Step { id?: string; name?: string; uses?: string; run?: string; if?: string; env?: Record<string, unknown>; with?: Record<string, unknown> }
 export interface Job { 'runs-on'?: string; 'timeout-minutes'?: number; needs?: string[]; env?: Record<string, unknown>; outputs?: Record<string, string>; strategy?: { matrix?: Record<string, unknown> }; steps: Step[] }
-export interface Workflow { on: Record<string, unknown>; jobs: Record<string, Job> }
+export interface Workflow { on: Record<string, unknown>; env?: Record<string, unknown>; jobs: Record<string, Job> }
 
 /** Runner images the jobs may use: pinned (ubuntu-latest moves to a new release under us). */
 export const PINNED_RUNNERS = ['ubuntu-24.04'];

@@ -55,6 +55,19 @@ describe('GitHub Actions workflow', () => {
     expect(installErrors(doc(misspelt('      - run: npm ci --ignore-scripts\n      - run: bash ci/unit.sh unit', '      - run: npm ci\n      - run: bash ci/unit.sh unit')))).toEqual([expect.stringMatching(/^unit: npm ci builds node-pty/)]);
   });
 
+  it('apt archives are kept between runs: every job that installs host packages restores N3X_APT_CACHE first', () => {
+    expect(doc().env?.N3X_APT_CACHE).toMatch(/^\//);
+    const installs = /ci\/(host-plan\.mjs|host-prepare\.sh|prepare-image\.sh)/;
+    const checked = Object.entries(jobs()).filter(([, j]) => j.steps.some((st) => installs.test(st.run ?? '')));
+    expect(checked.map(([n]) => n).sort()).toEqual(['images', 'scenario', 'validate']);
+    for (const [name, j] of checked) {
+      const first = j.steps.findIndex((st) => installs.test(st.run ?? ''));
+      const cache = j.steps.findIndex((st) => st.uses === 'actions/cache@v4' && st.with?.path === '${{ env.N3X_APT_CACHE }}');
+      expect(cache, `${name}: no actions/cache@v4 step for N3X_APT_CACHE before its host packages`).toBeGreaterThanOrEqual(0);
+      expect(cache, name).toBeLessThan(first);
+    }
+  });
+
   it('validation first: typecheck, lint and the host tests (with the NixOS parse/eval check) gate every VM job', () => {
     const runs = jobs().validate.steps.map((s) => s.run ?? '');
     expect(runs).toEqual(expect.arrayContaining(['npm run typecheck', 'npm run lint', 'sudo -E env "PATH=$PATH" bash ci/unit.sh host']));
