@@ -10,14 +10,16 @@ import { expect, it } from 'vitest';
 import { describe } from 'vitest';
 import { blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE } from '../harness/k3s/config.js';
 import type { Machine } from '../harness/machine/machine.js';
-import { useK3s } from './lib/k3s.js';
+import { budgetFor, useK3s } from './lib/k3s.js';
 import { STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
 import { profileName } from '../profiles/index.js';
 
 const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'simple,vlans,bonding-vlans').split(',').map(profileName);
+const budget = budgetFor('k3s-rehearsal', { servers: 2 });
+const b = budget;
 
 describe.each(profiles)(`k3s-rehearsal on %s with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, (profile) => {
-  const h = useK3s(profile, { binary: standinBinary(), serverMemoryMiB: 768, agentMemoryMiB: 512, snapshot: 'booted' });
+  const h = useK3s(profile, { budget, binary: standinBinary(), serverMemoryMiB: 768, agentMemoryMiB: 512, snapshot: 'booted' });
 
   /** The persistent pieces of a prepared node, as seen in the guest. */
   async function expectPrepared(m: Machine): Promise<void> {
@@ -58,7 +60,7 @@ describe.each(profiles)(`k3s-rehearsal on %s with ${STANDIN_NAME}: the harness's
   });
 
   it(`${STANDIN_NAME}: waitNodesReady — every node Ready, INTERNAL-IP on the cluster network, servers in the control plane`, async ({ signal }) => {
-    const nodes = await h.k3s.waitNodesReady({ timeoutS: 120, signal });
+    const nodes = await h.k3s.waitNodesReady({ timeout: b.wait('nodes', 'nodesReady'), signal });
     expect(nodes.map((n) => n.metadata?.name).sort()).toEqual(h.k3s.nodes.map((n) => n.name));
     for (const n of nodes) {
       expect(n.status?.nodeInfo?.kubeletVersion).toBe(STANDIN_NAME); // the stand-in, never k3s
@@ -73,20 +75,20 @@ describe.each(profiles)(`k3s-rehearsal on %s with ${STANDIN_NAME}: the harness's
     const boot = agent.bootId;
     await agent.reboot();
     expect(agent.bootId).not.toBe(boot);
-    await agent.waitForUnit('k3s.service', { timeout: 120 });
+    await agent.waitForUnit('k3s.service', { timeout: b.wait('reboot', 'unit') });
     await expectPrepared(agent);
-    await h.k3s.waitNodesReady({ timeoutS: 120, signal });
+    await h.k3s.waitNodesReady({ timeout: b.wait('reboot', 'nodesReady'), signal });
   });
 
   it(`${STANDIN_NAME}: crash() of the second server — NotReady after the heartbeat grace, Ready again after start()`, async ({ signal }) => {
     const name = h.k3s.nodes.filter((n) => n.role === 'server')[1].name;
     const m = h.m(name);
     await m.crash();
-    const down = await h.k3s.waitNodeNotReady(name, { timeoutS: 120, signal });
+    const down = await h.k3s.waitNodeNotReady(name, { timeout: b.wait('crash', 'notReady'), signal });
     expect(down.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('Unknown');
     await m.start();
-    await m.waitForUnit('k3s.service', { timeout: 120 });
+    await m.waitForUnit('k3s.service', { timeout: b.wait('crash', 'unit') });
     await expectPrepared(m);
-    await h.k3s.waitNodesReady({ timeoutS: 120, signal });
+    await h.k3s.waitNodesReady({ timeout: b.wait('crash', 'nodesReady'), signal });
   });
 });

@@ -12,6 +12,7 @@ import { logger } from '../log.js';
 import { sha256File } from './fetch.js';
 import type { K3sBinaryStatus } from './binary.js';
 import { K3S_LAYER_MOUNT } from './config.js';
+import { K3S_IMAGES_DIR } from './release.js';
 
 export { K3S_LAYER_MOUNT };
 
@@ -65,8 +66,12 @@ export function layerMountUnit(): string {
   ].join('\n');
 }
 
-/** Guest commands that mount the layer persistently and install k3s (and airgap images) from it. */
-export function installFromLayerScript(): string {
+/**
+ * Guest commands that mount the layer persistently and install k3s (and airgap images) from it; with
+ * `importCache` (a release that supports it, see release.ts) an agent/images/.cache.json (`{}`: nothing imported yet) switches k3s's
+ * image import cache on, so a restart does not import the tarball again.
+ */
+export function installFromLayerScript(o: { importCache?: boolean } = {}): string {
   return [
     'set -e',
     `[ -e /dev/disk/by-id/virtio-${K3S_LAYER_SERIAL} ] || udevadm settle`,
@@ -76,7 +81,8 @@ export function installFromLayerScript(): string {
     'systemctl daemon-reload',
     'systemctl enable --now opt-n3x-k3s.mount',
     `ln -sf ${K3S_LAYER_MOUNT}/k3s /usr/local/bin/k3s`,
-    `for t in ${K3S_LAYER_MOUNT}/images/*; do [ -e "$t" ] || continue; mkdir -p /var/lib/rancher/k3s/agent/images; ln -sf "$t" /var/lib/rancher/k3s/agent/images/; done`,
+    `for t in ${K3S_LAYER_MOUNT}/images/*; do [ -e "$t" ] || continue; mkdir -p ${K3S_IMAGES_DIR}; ln -sf "$t" ${K3S_IMAGES_DIR}/; done`,
+    ...(o.importCache ? [`mkdir -p ${K3S_IMAGES_DIR}`, `[ -e ${K3S_IMAGES_DIR}/.cache.json ] || echo '{}' > ${K3S_IMAGES_DIR}/.cache.json`] : []),
     'for t in kubectl crictl ctr; do ln -sf /usr/local/bin/k3s /usr/local/bin/$t; done',
     'sync',
   ].join('\n');

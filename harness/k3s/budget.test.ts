@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { Accel } from '../accel.js';
+import { K3S_PLANS } from '../../scenarios/lib/k3s-plans.js';
+import { k3sBudget, k3sTimeFactor, K3S_TCG_FACTOR, type K3sPlan } from './budget.js';
+
+const ACCELS: Accel[] = ['kvm', 'tcg'];
+const serversOf = (name: string) => (name === 'k3s-ha' ? 3 : 2);
+
+describe('k3s budgets: every wait ends before the Vitest timeout around it, for every accelerator', () => {
+  for (const accel of ACCELS) {
+    for (const [name, plan] of Object.entries(K3S_PLANS) as [string, K3sPlan][]) {
+      it(`${name} under ${accel}: each test's waits, one after another, end before its timeout; the hooks cover the formation; stop-after comes after everything`, () => {
+        const b = k3sBudget(name, plan, { accel, servers: serversOf(name), emulation: name === 'mixed-arch-k3s' ? 1.5 : 1 });
+        let all = 0;
+        for (const [t, waits] of Object.entries(plan.tests)) {
+          const sum = Object.entries(waits).reduce((s, [w, spec]) => s + b.wait(t, w) * (typeof spec === 'number' ? 1 : spec.times), 0);
+          expect(sum).toBe(b.waitSum(t));
+          expect(sum * 1000, `${t}: waits ${sum} s`).toBeLessThan(b.testTimeoutMs(t));
+          all += b.testTimeoutMs(t) / 1000;
+        }
+        const formation = b.formation.firstServer + (serversOf(name) - 1) * b.formation.perServer;
+        expect(formation).toBeLessThan(b.hook);
+        expect(b.seconds).toBeGreaterThan(2 * b.hook + all);
+      });
+    }
+  }
+
+  it('TCG scales every deadline by the measured factor; KVM is the plan', () => {
+    const plan = K3S_PLANS['k3s-vlans'];
+    const kvm = k3sBudget('k3s-vlans', plan, { accel: 'kvm', servers: 2 });
+    const tcg = k3sBudget('k3s-vlans', plan, { accel: 'tcg', servers: 2 });
+    expect(kvm.wait('ready', 'nodesReady')).toBe(300);
+    expect(tcg.wait('ready', 'nodesReady')).toBe(300 * K3S_TCG_FACTOR);
+    expect(tcg.formation.firstServer).toBe(plan.firstServer * K3S_TCG_FACTOR);
+    expect(tcg.line()).toMatch(/^k3s budget for k3s-vlans under TCG: \d+ s in all \(×9 the KVM plan/);
+  });
+
+  it('a wait the plan lacks is refused (its time would not be in the test timeout)', () => {
+    const b = k3sBudget('k3s-vlans', K3S_PLANS['k3s-vlans'], { accel: 'kvm', servers: 2 });
+    expect(() => b.wait('ready', 'coffee')).toThrow(/plans no wait 'coffee'/);
+    expect(() => b.testTimeoutMs('nope')).toThrow(/has no test 'nope'/);
+  });
+
+  it('N3X_K3S_TIME_FACTOR overrides the factor; a foreign guest multiplies it; nonsense is refused', () => {
+    expect(k3sTimeFactor('tcg', { env: {} })).toBe(K3S_TCG_FACTOR);
+    expect(k3sTimeFactor('kvm', { env: {} })).toBe(1);
+    expect(k3sTimeFactor('tcg', { env: { N3X_K3S_TIME_FACTOR: '12' } })).toBe(12);
+    expect(k3sTimeFactor('kvm', { emulation: 2, env: {} })).toBe(2);
+    expect(() => k3sTimeFactor('tcg', { env: { N3X_K3S_TIME_FACTOR: '0.5' } })).toThrow(/N3X_K3S_TIME_FACTOR/);
+  });
+});
