@@ -16,7 +16,7 @@ describe('k3s budgets: every wait ends before the Vitest timeout around it, for 
           const sum = Object.entries(waits).reduce((s, [w, spec]) => s + b.wait(t, w) * (typeof spec === 'number' ? 1 : spec.times), 0);
           expect(sum).toBe(b.waitSum(t));
           expect(sum * 1000, `${t}: waits ${sum} s`).toBeLessThan(b.testTimeoutMs(t));
-          all += b.testTimeoutMs(t) / 1000;
+          all += (b.testTimeoutMs(t) / 1000) * (plan.repeat?.[t] ?? 1);
         }
         const formation = b.formation.firstServer + (serversOf(name) - 1) * b.formation.perServer;
         expect(formation).toBeLessThan(b.hook);

@@ -31,6 +31,8 @@ export interface K3sPlan {
   perServer: number;
   /** Waits per test (test key → wait name → deadline). */
   tests: Record<string, Record<string, PlannedWait>>;
+  /** How many tests share a test key (one per netem profile, say); default 1. */
+  repeat?: Record<string, number>;
 }
 
 export interface K3sBudget {
@@ -69,8 +71,6 @@ export function k3sTimeFactor(accel: Accel, o: { emulation?: number; env?: NodeJ
   return f * Math.max(1, o.emulation ?? 1);
 }
 
-const sumOf = (waits: Record<string, PlannedWait>) => Object.values(waits).reduce<number>((s, w) => s + (typeof w === 'number' ? w : w.seconds * w.times), 0);
-
 /** The budget of a scenario from its plan, for an accelerator and the number of k3s servers. */
 export function k3sBudget(scenario: string, plan: K3sPlan, o: { accel: Accel; servers: number; emulation?: number; env?: NodeJS.ProcessEnv }): K3sBudget {
   const factor = k3sTimeFactor(o.accel, { emulation: o.emulation, env: o.env ?? {} });
@@ -85,7 +85,7 @@ export function k3sBudget(scenario: string, plan: K3sPlan, o: { accel: Accel; se
   };
   const waitSum = (t: string) => Object.values(testOf(t)).reduce<number>((acc, w) => acc + (typeof w === 'number' ? s(w) : s(w.seconds) * w.times), 0);
   const testS = (t: string) => waitSum(t) + s(TEST_MARGIN_S);
-  const tests = Object.keys(plan.tests).reduce((acc, t) => acc + testS(t), 0);
+  const tests = Object.keys(plan.tests).reduce((acc, t) => acc + testS(t) * (plan.repeat?.[t] ?? 1), 0);
   // Each hook (boot, formation) and each test in turn, then the teardown hooks: stop-after comes after all of them.
   const seconds = 2 * hook + tests + s(HOOK_MARGIN_S);
   return {
@@ -97,11 +97,7 @@ export function k3sBudget(scenario: string, plan: K3sPlan, o: { accel: Accel; se
     },
     testTimeoutMs: (t) => testS(t) * 1000,
     waitSum,
-    line: () => `k3s budget for ${scenario} under ${o.accel.toUpperCase()}: ${seconds} s in all (×${factor} the KVM plan${factor === 1 ? '' : `; K3S_TCG_FACTOR ${K3S_TCG_FACTOR}, measured`}) — hooks ${hook} s each (first server ${formation.firstServer} s, ${Math.max(0, o.servers - 1)} more server(s) ${formation.perServer} s each), ${Object.keys(plan.tests).length} tests ${tests} s; the cluster is stopped after ${seconds} s`,
+    line: () => `k3s budget for ${scenario} under ${o.accel.toUpperCase()}: ${seconds} s in all (×${factor} the KVM plan${factor === 1 ? '' : `; K3S_TCG_FACTOR ${K3S_TCG_FACTOR}, measured`}) — hooks ${hook} s each (first server ${formation.firstServer} s, ${Math.max(0, o.servers - 1)} more server(s) ${formation.perServer} s each), ${Object.keys(plan.tests).reduce((n, t) => n + (plan.repeat?.[t] ?? 1), 0)} tests ${tests} s; the cluster is stopped after ${seconds} s`,
   };
 }
 
-/** Sum of a plan's test waits in KVM seconds (for the README's table). */
-export function planKvmSeconds(plan: K3sPlan): number {
-  return Object.values(plan.tests).reduce((a, w) => a + sumOf(w), 0);
-}

@@ -8,6 +8,7 @@
  * 60–120 s (image import + start). Each deadline is about three times the figure.
  */
 import type { K3sPlan } from '../../harness/k3s/budget.js';
+import { netemProfiles } from '../../profiles/netem.js';
 
 const formation = { boot: 300, firstServer: 180, perServer: 180 };
 
@@ -17,7 +18,8 @@ const formationTests: K3sPlan['tests'] = {
   addresses: { nodesReady: 30 },
   etcd: { readyz: 60 },
   system: { coredns: 300, localPath: 180 },
-  frames: { trunkPing: { seconds: 30, times: 6 }, podsReady: 300, podPing: { seconds: 60, times: 6 } },
+  // trunkPing: 3 nodes × 2 peers × up to 2 networks; podPing: 3 pods × (mtu read, node → pod, pod → pod)
+  frames: { trunkPing: { seconds: 30, times: 12 }, podsReady: 300, podPing: { seconds: 60, times: 9 } },
   workload: { webReady: 240, service: { seconds: 120, times: 3 } },
 };
 
@@ -42,6 +44,7 @@ export const K3S_PLANS = {
       // one entry per netem profile: the window, the API and DNS checks and the pods inside it
       netem: { readyz: 60, podsReady: 120, dns: 120, window: 50, clear: { seconds: 30, times: 6 } },
     },
+    repeat: { netem: Object.keys(netemProfiles).length },
   },
   'k3s-storage': {
     ...formation,
@@ -76,17 +79,20 @@ export const K3S_PLANS = {
       nodeLoss: { notReady: 180, podsReady: 600, exec: 60 },
     },
   },
-  /** The stand-in (NOT k3s): a shell script, seconds to start; the plan is for the harness's machinery. */
+  /** The stand-in (NOT k3s): a shell script and Debian's etcd, seconds to start; the plan is for the harness's machinery. */
   'k3s-rehearsal': {
-    boot: 300, firstServer: 60, perServer: 60,
+    boot: 300, firstServer: 90, perServer: 90,
     tests: {
-      prepared: { commands: 30 },
+      prepared: { commands: 60 },
       order: { commands: 30 },
-      kubeconfig: { readyz: 30 },
-      nodes: { nodesReady: 30 },
-      api: { podsReady: 30, watch: 60 },
-      reboot: { reboot: 60, unit: 30, nodesReady: 30 },
-      crash: { notReady: 60, unit: 30, nodesReady: 30 },
+      kubeconfig: { readyz: 30, refused: 30 },
+      nodes: { nodesReady: 60 },
+      etcd: { memberList: { seconds: 30, times: 3 } },
+      apply: { commands: 30 },
+      frames: { trunkPing: { seconds: 30, times: 24 } }, // 4 nodes × 3 peers × up to 2 networks
+      reboot: { reboot: 120, unit: 60, nodesReady: 60 },
+      crash: { notReady: 90, watch: 30, unit: 60, nodesReady: 60 },
+      loseFirst: { vip: 60, readyz: 60, notReady: 90, agentReady: 30 },
     },
   },
 } satisfies Record<string, K3sPlan>;
