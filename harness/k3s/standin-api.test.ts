@@ -16,6 +16,7 @@ describe(`${STANDIN_NAME} label selectors, as the API server reads them`, () => 
     expect(selected(cp, 'node-role.kubernetes.io/control-plane==true')).toBe(true);
     expect(selected(cp, 'kubernetes.io/hostname!=n100-1')).toBe(false);
     expect(selected(agent, '!node-role.kubernetes.io/control-plane')).toBe(true);
+    expect(selected(agent, 'node-role.kubernetes.io/control-plane')).toBe(false);
     expect(selected(cp, '!node-role.kubernetes.io/control-plane')).toBe(false);
     expect(selected(cp, 'node-role.kubernetes.io/control-plane,kubernetes.io/hostname=n100-2')).toBe(false);
     expect(selected(agent, '')).toBe(true);
