@@ -27,10 +27,15 @@ export function layerKey(parts: { binarySha: string; version?: string; images?: 
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-/** Builds (or reuses, keyed by binary, images and version) the layer disk: /k3s and /images/<tarball>. */
-export async function k3sLayer(bin: K3sBinaryStatus): Promise<string> {
+/**
+ * Builds (or reuses, keyed by binary, images and version) the layer disk: /k3s and /images/<tarball>, plus any
+ * extra image tarballs (e.g. Longhorn's) that k3s imports from agent/images like its own.
+ */
+export async function k3sLayer(bin: K3sBinaryStatus, extraImages: string[] = []): Promise<string> {
   if (!bin.available || !bin.path) throw new InfraError(`k3s layer: ${bin.reason}`);
-  const images = bin.airgapImages ? { name: basename(bin.airgapImages), sha: await sha256File(bin.airgapImages) } : undefined;
+  const tarballs = [...(bin.airgapImages ? [bin.airgapImages] : []), ...extraImages];
+  const shas = await Promise.all(tarballs.map(async (t) => ({ name: basename(t), sha: await sha256File(t) })));
+  const images = shas.length ? { name: shas.map((x) => x.name).join(','), sha: shas.map((x) => x.sha).join(',') } : undefined;
   const id = layerKey({ binarySha: await sha256File(bin.path), version: bin.version, images });
   const dir = join(cacheRoot(), 'k3s', 'layers');
   const img = join(dir, `k3s-${id}.img`);
@@ -39,11 +44,9 @@ export async function k3sLayer(bin: K3sBinaryStatus): Promise<string> {
   const stage = mkdtempSync(join(dir, 'stage-'));
   try {
     copyFileSync(bin.path, join(stage, 'k3s'));
-    if (bin.airgapImages) {
-      mkdirSync(join(stage, 'images'));
-      copyFileSync(bin.airgapImages, join(stage, 'images', basename(bin.airgapImages)));
-    }
-    const bytes = [bin.path, ...(bin.airgapImages ? [bin.airgapImages] : [])].reduce((s, f) => s + statSync(f).size, 0);
+    if (tarballs.length) mkdirSync(join(stage, 'images'));
+    for (const t of tarballs) copyFileSync(t, join(stage, 'images', basename(t)));
+    const bytes = [bin.path, ...tarballs].reduce((s, f) => s + statSync(f).size, 0);
     const mib = Math.ceil((bytes * 1.2) / 2 ** 20) + 32;
     log.info(`building k3s layer ${id} (${mib} MiB, k3s ${bin.version ?? 'unknown'}${images ? `, ${images.name}` : ', no airgap images'})`);
     // mke2fs lives in /usr/sbin, which a non-root user's PATH lacks.

@@ -74,8 +74,9 @@ export const K3S_PLANS = {
   'k3s-longhorn': {
     ...formation,
     tests: {
-      install: { nodesReady: 300, manager: 900, driver: 600 },
-      volume: { bound: 300, podsReady: 600, exec: { seconds: 60, times: 2 } },
+      // kubectl: each `k3s kubectl apply/patch` and copy in the guest (120 s each)
+      install: { nodesReady: 300, kubectl: { seconds: 120, times: 8 }, manager: 900, driver: { seconds: 600, times: 2 } },
+      volume: { kubectl: { seconds: 120, times: 2 }, bound: 300, podsReady: 600, exec: { seconds: 60, times: 2 } },
       nodeLoss: { notReady: 180, podsReady: 600, exec: 60 },
     },
   },

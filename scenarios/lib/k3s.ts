@@ -72,6 +72,8 @@ export interface UseK3sOptions {
   snapshot?: string | SnapshotSpec;
   /** Emulated aarch64 agents (jetson-1 …) after the x86_64 nodes, each with the arm64 k3s layer (default 0). */
   aarch64Agents?: number;
+  /** More image tarballs for the layer (k3s imports them from agent/images like its own), e.g. Longhorn's. */
+  extraImages?: string[];
 }
 
 /** The default topology, the user's: two servers (HA embedded etcd) and one agent. */
@@ -102,7 +104,7 @@ export function useK3s(profile: ProfileName, o: UseK3sOptions): K3sHandle {
       ...(await jetsonAgents(o.aarch64Agents ?? 0, o.agentMemoryMiB ?? 1536)),
     ],
     rootDiskGiB: K3S_ROOT_DISK_GIB,
-    layers: [{ path: await k3sLayer(bin), serial: K3S_LAYER_SERIAL }],
+    layers: [{ path: await k3sLayer(bin, o.extraImages), serial: K3S_LAYER_SERIAL }],
     units: ['k3s.service', 'n3x-k3s-route.service', 'opt-n3x-k3s.mount', ...(ha ? ['keepalived.service'] : [])],
     snapshot: o.snapshot,
     };
