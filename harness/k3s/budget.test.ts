@@ -4,7 +4,7 @@ import { K3S_PLANS } from '../../scenarios/lib/k3s-plans.js';
 import { k3sBudget, k3sTimeFactor, K3S_TCG_FACTOR, type K3sPlan } from './budget.js';
 
 const ACCELS: Accel[] = ['kvm', 'tcg'];
-const serversOf = (name: string) => (name === 'k3s-ha' ? 3 : 2);
+const serversOf = (name: string) => (name === 'k3s-ha' || name === 'k3s-rehearsal' ? 3 : 2);
 
 describe('k3s budgets: every wait ends before the Vitest timeout around it, for every accelerator', () => {
   for (const accel of ACCELS) {
@@ -47,5 +47,27 @@ describe('k3s budgets: every wait ends before the Vitest timeout around it, for 
     expect(k3sTimeFactor('tcg', { env: { N3X_K3S_TIME_FACTOR: '12' } })).toBe(12);
     expect(k3sTimeFactor('kvm', { emulation: 2, env: {} })).toBe(2);
     expect(() => k3sTimeFactor('tcg', { env: { N3X_K3S_TIME_FACTOR: '0.5' } })).toThrow(/N3X_K3S_TIME_FACTOR/);
+  });
+});
+
+describe("the README's budget table is what the plans give", () => {
+  it('every row: KVM total (hooks) and TCG total (hooks) for each scenario it names', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| ((?:`k3s-[\w-]+`|`mixed-arch-k3s`)(?:, `[\w-]+`)*)(?: \(per profile\))? \| (\d+) s \((\d+) s\) \| (\d+) s \((\d+) s\) \|$/gm)];
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    const seen = new Set<string>();
+    for (const r of rows) {
+      for (const name of r[1].split(', ').map((x) => x.replace(/`/g, ''))) {
+        const plan = (K3S_PLANS as Record<string, K3sPlan>)[name];
+        expect(plan, name).toBeDefined();
+        const servers = serversOf(name);
+        const kvm = k3sBudget(name, plan, { accel: 'kvm', servers, env: {} });
+        const tcg = k3sBudget(name, plan, { accel: 'tcg', servers, env: {} });
+        expect([kvm.seconds, kvm.hook, tcg.seconds, tcg.hook], name).toEqual([+r[2], +r[3], +r[4], +r[5]]);
+        seen.add(name);
+      }
+    }
+    expect([...seen].sort()).toEqual(Object.keys(K3S_PLANS).sort());
   });
 });
