@@ -1,5 +1,8 @@
 /** The k3s-standin's (NOT k3s) label selectors and query parsing, run locally with bash and jq. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STANDIN_NAME, standinBinary } from '../../scenarios/lib/k3s-standin.js';
 
@@ -25,5 +28,70 @@ describe(`${STANDIN_NAME} label selectors, as the API server reads them`, () => 
     expect(run('__standin-query', '/api/v1/nodes?labelSelector=node-role.kubernetes.io%2Fcontrol-plane%3Dtrue&watch=true', 'labelSelector')).toBe('node-role.kubernetes.io/control-plane=true');
     expect(run('__standin-query', '/api/v1/nodes?watch=true', 'watch')).toBe('true');
     expect(run('__standin-query', '/api/v1/nodes', 'watch')).toBe('');
+  });
+});
+
+/**
+ * The stand-in's API handler run locally: its functions sourced, etcd replaced by a file-backed store (the same
+ * put/get/endpoint-health calls; the real etcd runs in the rehearsal), requests piped in as the socat child gets them.
+ */
+function api(requests: string): string {
+  const store = mkdtempSync(join(tmpdir(), 'n3x-standin-kv-'));
+  const script = `set -u
+source <(sed '/^case \${1:-} in/,$d' ${standin})
+etcd_local() {
+  case $1 in
+    put) printf '%s' "$3" > "${store}/$(printf '%s' "$2" | base64 -w0 | tr '/' '_')" ;;
+    get) local k= pre=0 a f key; shift; for a in "$@"; do case $a in --prefix) pre=1 ;; --*) ;; *) k=$a ;; esac; done
+      for f in "${store}"/*; do [ -e "$f" ] || continue; key=$(basename "$f" | tr '_' '/' | base64 -d)
+        if [ $pre = 1 ]; then [[ $key == "$k"* ]] || continue; else [ "$key" = "$k" ] || continue; fi; cat "$f"; echo; done ;;
+    endpoint) return 0 ;;
+  esac
+}
+register n100-1 192.168.1.1 server 2>/dev/null
+register n100-4 192.168.1.4 agent 2>/dev/null
+req() { printf '%s %s HTTP/1.1\r\nHost: x\r\n%s\r\n' "$1" "$2" "\${3:-}"; }
+apply() { printf 'PATCH %s HTTP/1.1\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s' "$1" "$2" \${#3} "$3"; }
+${requests}`;
+  return spawnSync('bash', ['-c', script], { encoding: 'utf8' }).stdout;
+}
+const body = (o: { labels: Record<string, string> }) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rehearsal-a', namespace: 'default', labels: o.labels }, data: { greeting: 'x' } });
+const lastJson = (out: string) => JSON.parse(out.trim().split('\r\n\r\n').pop()!);
+
+describe(`${STANDIN_NAME} API handler (etcd replaced by a local store)`, () => {
+  it('discovery lists nodes and configmaps; a node list honours the label selector', () => {
+    expect(lastJson(api('req GET /api/v1 | serve_api')).resources.map((r: { name: string }) => r.name)).toEqual(['nodes', 'configmaps']);
+    const cp = lastJson(api("req GET '/api/v1/nodes?labelSelector=node-role.kubernetes.io%2Fcontrol-plane%3Dtrue' | serve_api"));
+    expect(cp.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['n100-1']);
+  });
+  it('server-side apply: 201 then 200 with the same uid; wrong content type 415; no fieldManager 422; list by label', () => {
+    const path = '/api/v1/namespaces/default/configmaps/rehearsal-a?fieldManager=n3x&force=true';
+    const b = body({ labels: { app: 'rehearsal', tier: 'one' } });
+    const out = api(`apply '${path}' application/apply-patch+yaml '${b}' | serve_api; echo; echo ===; apply '${path}' application/apply-patch+yaml '${b}' | serve_api; echo; echo ===
+      apply '${path}' application/merge-patch+json '${b}' | serve_api; echo; echo ===; apply /api/v1/namespaces/default/configmaps/rehearsal-a application/apply-patch+yaml '${b}' | serve_api; echo; echo ===
+      req GET '/api/v1/namespaces/default/configmaps?labelSelector=tier%3Done' | serve_api; echo; echo ===; req GET '/api/v1/namespaces/default/configmaps?labelSelector=tier%3Dtwo' | serve_api`).split('\n===\n');
+    expect(out.map((o) => o.split('\r\n')[0])).toEqual(['HTTP/1.1 201 Created', 'HTTP/1.1 200 OK', 'HTTP/1.1 415 Unsupported Media Type', 'HTTP/1.1 422 Unprocessable Entity', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    expect(lastJson(out[1]).metadata.uid).toBe(lastJson(out[0]).metadata.uid);
+    expect(lastJson(out[0]).metadata.managedFields[0]).toMatchObject({ manager: 'n3x', operation: 'Apply' });
+    expect(lastJson(out[4]).items.map((c: { metadata: { name: string } }) => c.metadata.name)).toEqual(['rehearsal-a']);
+    expect(lastJson(out[5]).items).toEqual([]);
+  });
+  it('watch: a chunked stream of ADDED events, one JSON object a line, ended by the last chunk', () => {
+    const out = api("req GET '/api/v1/nodes?watch=true&timeoutSeconds=1' | serve_api");
+    expect(out).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Transfer-Encoding: chunked\r\n\r\n/);
+    // walk the chunked body: size line, that many bytes, CRLF; until the zero-size chunk
+    let rest = Buffer.from(out.slice(out.indexOf('\r\n\r\n') + 4));
+    const chunks: { data: string }[] = [];
+    for (;;) {
+      const eol = rest.indexOf('\r\n');
+      const size = parseInt(rest.subarray(0, eol).toString(), 16);
+      if (size === 0) break;
+      chunks.push({ data: rest.subarray(eol + 2, eol + 2 + size).toString() });
+      expect(rest.subarray(eol + 2 + size, eol + 4 + size).toString()).toBe('\r\n');
+      rest = rest.subarray(eol + 4 + size);
+    }
+    expect(chunks).toHaveLength(2);
+    expect(chunks.map((c) => { const e = JSON.parse(c.data); return `${e.type} ${e.object.metadata.name}`; })).toEqual(['ADDED n100-1', 'ADDED n100-4']);
+    expect(out.endsWith('0\r\n\r\n')).toBe(true);
   });
 });
