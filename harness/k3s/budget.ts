@@ -42,7 +42,7 @@ export interface K3sBudget {
   /** Total seconds: boot, formation, every test, and the margins; useCluster stops the cluster after it. */
   seconds: number;
   /** K3sCluster.start's deadlines, in seconds. */
-  formation: { firstServer: number; perServer: number };
+  formation: { firstServer: number; perServer: number; vip: number };
   /** Timeout of useCluster's and useK3s's hooks, in seconds (over the boot and the formation's waits). */
   hook: number;
   /** A planned wait of a test, in seconds (a ConfigError for one the plan does not have). */
@@ -59,6 +59,8 @@ export interface K3sBudget {
 export const TEST_MARGIN_S = 30;
 /** Seconds a hook needs besides its waits (layer install, unit files, kubeconfig). */
 export const HOOK_MARGIN_S = 60;
+/** KVM seconds for the first server to take the registration VIP once keepalived runs (VRRP needs ~3 adverts). */
+export const VIP_WAIT_S = 30;
 
 /** The factor for an accelerator: 1 under KVM, K3S_TCG_FACTOR under TCG, N3X_K3S_TIME_FACTOR when set; times the emulation factor for a foreign-architecture guest. */
 export function k3sTimeFactor(accel: Accel, o: { emulation?: number; env?: NodeJS.ProcessEnv } = {}): number {
@@ -75,8 +77,9 @@ export function k3sTimeFactor(accel: Accel, o: { emulation?: number; env?: NodeJ
 export function k3sBudget(scenario: string, plan: K3sPlan, o: { accel: Accel; servers: number; emulation?: number; env?: NodeJS.ProcessEnv }): K3sBudget {
   const factor = k3sTimeFactor(o.accel, { emulation: o.emulation, env: o.env ?? {} });
   const s = (kvm: number) => Math.ceil(kvm * factor);
-  const formation = { firstServer: s(plan.firstServer), perServer: s(plan.perServer) };
-  const formationSum = formation.firstServer + Math.max(0, o.servers - 1) * formation.perServer;
+  const ha = o.servers > 1;
+  const formation = { firstServer: s(plan.firstServer), perServer: s(plan.perServer), vip: ha ? s(VIP_WAIT_S) : 0 };
+  const formationSum = formation.firstServer + formation.vip + Math.max(0, o.servers - 1) * formation.perServer;
   const hook = Math.max(s(plan.boot), formationSum) + s(HOOK_MARGIN_S);
   const testOf = (t: string) => {
     const w = plan.tests[t];
@@ -97,7 +100,7 @@ export function k3sBudget(scenario: string, plan: K3sPlan, o: { accel: Accel; se
     },
     testTimeoutMs: (t) => testS(t) * 1000,
     waitSum,
-    line: () => `k3s budget for ${scenario} under ${o.accel.toUpperCase()}: ${seconds} s in all (×${factor} the KVM plan${factor === 1 ? '' : `; K3S_TCG_FACTOR ${K3S_TCG_FACTOR}, measured`}) — hooks ${hook} s each (first server ${formation.firstServer} s, ${Math.max(0, o.servers - 1)} more server(s) ${formation.perServer} s each), ${Object.keys(plan.tests).reduce((n, t) => n + (plan.repeat?.[t] ?? 1), 0)} tests ${tests} s; the cluster is stopped after ${seconds} s`,
+    line: () => `k3s budget for ${scenario} under ${o.accel.toUpperCase()}: ${seconds} s in all (×${factor} the KVM plan${factor === 1 ? '' : `; K3S_TCG_FACTOR ${K3S_TCG_FACTOR}, measured`}) — hooks ${hook} s each (first server ${formation.firstServer} s${ha ? `, its VIP ${formation.vip} s` : ''}, ${Math.max(0, o.servers - 1)} more server(s) ${formation.perServer} s each), ${Object.keys(plan.tests).reduce((n, t) => n + (plan.repeat?.[t] ?? 1), 0)} tests ${tests} s; the cluster is stopped after ${seconds} s`,
   };
 }
 

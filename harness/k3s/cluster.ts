@@ -43,6 +43,8 @@ export interface FormationTimeouts {
   firstServer: number;
   /** Each further server until it is a full etcd voter. */
   perServer: number;
+  /** HA: the first server until it holds the registration VIP. */
+  vip: number;
 }
 
 /** One API call as a retry attempt: errors and calls slower than `ms` are NotYet; the signal ends it at once. */
@@ -135,12 +137,12 @@ export class K3sCluster {
     await this.startUnit(order.first);
     await this.waitApi({ timeout: t.firstServer, signal });
     log.info(`first server ${order.first.name} answers in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    if (ha) await this.startVip(order.first, token, { timeout: 60, signal });
+    if (ha) await this.startVip(order.first, token, { timeout: t.vip, signal });
     for (const s of order.servers) {
       const t1 = Date.now();
       await this.startUnit(s);
       await this.waitVoter(s.name, { timeout: t.perServer, signal });
-      await this.startVip(s, token, { timeout: 60, signal });
+      await this.startVip(s, token, {});
       log.info(`server ${s.name} is a full etcd voter after ${((Date.now() - t1) / 1000).toFixed(0)} s`);
     }
     await Promise.all(order.agents.map((a) => this.startUnit(a)));
