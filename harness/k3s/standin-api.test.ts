@@ -95,3 +95,16 @@ describe(`${STANDIN_NAME} API handler (etcd replaced by a local store)`, () => {
     expect(out.endsWith('0\r\n\r\n')).toBe(true);
   });
 });
+
+describe(`${STANDIN_NAME} joining a server to etcd: the output of etcdctl it reads`, () => {
+  const sh = (fn: string, input: string, ...args: string[]) => spawnSync('bash', ['-c', `source <(sed '/^case \\\${1:-} in/,$d' ${standin}); ${fn} ${args.map((a) => `'${a}'`).join(' ')}`], { input, encoding: 'utf8' });
+  // etcdctl 3.4 `member add --learner` output, and `member list -w simple` before and after the promotion
+  const added = 'Member 9a1c3e5f7b2d4e6a added to cluster 5a8b3c1d2e4f6a7b\n\nETCD_NAME="n100-2-51c0d3b2"\nETCD_INITIAL_CLUSTER="n100-1-8e2f4a1c=https://192.168.200.1:2380,n100-2-51c0d3b2=https://192.168.200.2:2380"\nETCD_INITIAL_ADVERTISE_PEER_URLS="https://192.168.200.2:2380"\nETCD_INITIAL_CLUSTER_STATE="existing"\n';
+  const learner = '2b5fa2f1b4a2c3d1, started, n100-1-8e2f4a1c, https://192.168.200.1:2380, https://192.168.200.1:2379, false\n9a1c3e5f7b2d4e6a, started, n100-2-51c0d3b2, https://192.168.200.2:2380, https://192.168.200.2:2379, true\n';
+  it('the initial cluster from member add; the id and voter state from member list', () => {
+    expect(sh('initial_cluster_of', added).stdout.trim()).toBe('n100-1-8e2f4a1c=https://192.168.200.1:2380,n100-2-51c0d3b2=https://192.168.200.2:2380');
+    expect(sh('member_id', learner, 'n100-2-51c0d3b2').stdout.trim()).toBe('9a1c3e5f7b2d4e6a');
+    expect(sh('is_voter', learner, 'n100-2-51c0d3b2').status).not.toBe(0);
+    expect(sh('is_voter', learner.replace(/true\n$/, 'false\n'), 'n100-2-51c0d3b2').status).toBe(0);
+  });
+});
