@@ -71,3 +71,24 @@ describe("the README's budget table is what the plans give", () => {
     expect([...seen].sort()).toEqual(Object.keys(K3S_PLANS).sort());
   });
 });
+
+describe('every test of a k3s scenario file takes its Vitest timeout from the budget', () => {
+  it('each it( in a file that calls useK3s (and in lib/k3s-formation.ts) ends with b.testTimeoutMs(…)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../scenarios/', import.meta.url);
+    const files = [...readdirSync(dir).filter((f) => f.endsWith('.test.ts')).map((f) => `${f}`), 'lib/k3s-formation.ts'];
+    let checked = 0;
+    for (const f of files) {
+      const text = readFileSync(new URL(f, dir), 'utf8');
+      if (!/useK3s\(|formationTests\(h/.test(text) || f === 'k3s-simple.test.ts') continue;
+      const its = text.split(/\n\s*(?:it|test)\(/).slice(1);
+      for (const body of its) {
+        const end = body.search(/\n {2}\}, [^\n]*\);(?=\n|$)/);
+        expect(end, `${f}: an it( without a timeout argument`).toBeGreaterThan(0);
+        expect(body.slice(end).split('\n')[1], `${f}: timeout of "${body.slice(0, 60)}"`).toMatch(/\}, b\.testTimeoutMs\('\w+'\)\);/);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(30);
+  });
+});
