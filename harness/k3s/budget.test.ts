@@ -83,9 +83,7 @@ describe('every test of a k3s scenario file takes its Vitest timeout from the bu
       if (!/useK3s\(|formationTests\(h/.test(text) || f === 'k3s-simple.test.ts') continue;
       const its = text.split(/\n\s*(?:it|test)\(/).slice(1);
       for (const body of its) {
-        const end = body.search(/\n {2}\}, [^\n]*\);(?=\n|$)/);
-        expect(end, `${f}: an it( without a timeout argument`).toBeGreaterThan(0);
-        expect(body.slice(end).split('\n')[1], `${f}: timeout of "${body.slice(0, 60)}"`).toMatch(/\}, b\.testTimeoutMs\('\w+'\)\);/);
+        expect(body, `${f}: "${body.slice(0, 60)}" closes without b.testTimeoutMs(…)`).toMatch(/\n {2,4}\}, b\.testTimeoutMs\('\w+'\)\);(?=\n|$)/);
         checked++;
       }
     }
