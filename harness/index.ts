@@ -19,6 +19,7 @@ export { debianRecipe, trixieGrubRecipe, recipeHash, type Recipe } from './image
 export { backingOf } from './images/disks.js';
 export { firmwareFor, type Firmware, type FirmwareKind, type GuestArch } from './qemu/firmware.js';
 export { detectAccel, chooseAccel, type Accel } from './accel.js';
+export { EMULATION_FACTOR } from './qemu/arch.js';
 // Waits and errors
 export { retryUntil, withDeadline, NotYet, sleep, type RetryOptions } from './retry.js';
 export { N3xError, TestFailure, CommandFailedError, WaitTimeoutError, InfraError, MachineDiedError, ConfigError } from './errors.js';
@@ -28,7 +29,13 @@ export { addressOf, ifaceOf, type NetworkProfile } from './network/profile.js';
 export { n3xLinks } from './network/bridge.js';
 export { profiles, getProfile, profileName, netemProfiles, type ProfileName, type NetemProfileName } from '../profiles/index.js';
 // k3s
-export { K3sCluster, type WaitOpts } from './k3s/cluster.js';
+export { K3sCluster, httpsGet, type WaitOpts, type FormationTimeouts } from './k3s/cluster.js';
+export { k3sBudget, k3sTimeFactor, K3S_TCG_FACTOR, type K3sBudget, type K3sPlan, type PlannedWait } from './k3s/budget.js';
+export { registrationAddress, VIP_PACKAGE } from './k3s/vip.js';
+export { longhornBundle, storageNetworkNad, type LonghornBundle } from './k3s/longhorn.js';
+export { resolvedAddresses } from './k3s/dns.js';
+export { k3sEtcdctl, parseMemberList, type EtcdMember } from './k3s/etcd-members.js';
+export { K3S_IMAGES_DIR } from './k3s/release.js';
 export { K3S_API_PORT, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, blackholeGateway, k3sPrepareScript, type K3sRole } from './k3s/config.js';
 export { k3sBinaryStatus, k3sScenarioGate, mixedArchK3sStatus, type K3sBinaryStatus } from './k3s/binary.js';
 export { k3sLayer, K3S_LAYER_SERIAL } from './k3s/layer.js';
@@ -44,6 +51,7 @@ export { recordK3s, type K3sNodeRow, type K3sPodRow } from './report/record.js';
 export { k3sTables } from './report/k3s.js';
 export type { ReportData } from './report/model.js';
 export { collectDiagnostics } from './testing/diagnostics.js';
-// Paths and host processes
+// Logging, paths and host processes
+export { logger } from './log.js';
 export { cacheRoot, stateRoot, artifactsDir } from './util/paths.js';
 export { cmdlineOf, processesOf } from './util/procs.js';

@@ -3,7 +3,7 @@
  * recipe image) with its recipe hash, computed from the files without building anything, plus what else each
  * scenario needs from CI (k3s per architecture, host groups). CI's prepare stage builds each planned image once.
  * Read from the scenario sources by the patterns they use (node `arch: 'aarch64'`, `packages: [...]`,
- * `trixieGrubRecipe`, `describeK3s`, `aarch64Agents`); harness/images/plan.test.ts checks each pattern.
+ * `trixieGrubRecipe`, `describeK3s`, `aarch64Agents`, `useK3s` and its `roles`); harness/images/plan.test.ts checks each pattern.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,12 +36,23 @@ export interface PlannedImage {
 
 const stringList = (s: string): string[] => [...s.matchAll(/'([^']+)'/g)].map((m) => m[1]);
 
+/** What useK3s gives the servers of an HA cluster (harness/k3s/vip.ts VIP_PACKAGE; plan.test.ts checks they agree). */
+export const K3S_HA_PACKAGES = ['keepalived'];
+
+/** useK3s forms HA (servers with keepalived) unless a literal `roles: [...]` names at most one server (default: two). */
+function k3sHa(source: string): boolean {
+  if (!/\buseK3s\(/.test(source)) return false;
+  const literal = [...source.matchAll(/\broles: \[([^\]]*)\]/g)].map((m) => stringList(m[1])).filter((l) => l.length);
+  return !literal.length || literal.some((l) => l.filter((r) => r === 'server').length > 1);
+}
+
 /** Needs of one scenario from its source text (pure). */
 export function scenarioNeeds(scenario: string, source: string): ScenarioNeeds {
   const aarch64 = /\barch: 'aarch64'|\baarch64Agents\b/.test(source);
   const images: Recipe[] = [debianRecipe];
   if (aarch64) images.push(withArch(debianRecipe, 'aarch64'));
   for (const m of source.matchAll(/\bpackages: \[([^\]]*)\]/g)) images.push(withPackages(debianRecipe, stringList(m[1])));
+  if (k3sHa(source)) images.push(withPackages(debianRecipe, K3S_HA_PACKAGES));
   const byo = /\btrixieGrubRecipe\b/.test(source);
   if (byo) images.push(trixieGrubRecipe);
   const k3s: ScenarioNeeds['k3s'] = /\bdescribeK3s\(/.test(source) ? (/\baarch64Agents\b/.test(source) ? ['amd64', 'arm64'] : ['amd64']) : [];

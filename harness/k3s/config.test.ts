@@ -22,15 +22,15 @@ describe('k3sArgs per profile and role', () => {
     expect(flag(a, '--token-file')).toEqual([K3S_TOKEN_FILE]);
     expect(flag(a, '--tls-san')).toContain('127.0.0.1');
   });
-  it('the second server joins the first; the agent joins as agent', () => {
+  it('with two servers (HA) the second server and the agent join through the registration VIP; the agent joins as agent', () => {
     const s = k3sArgs(getProfile('bonding-vlans'), nodes[1], nodes);
     expect(s[0]).toBe('server');
     expect(s).not.toContain('--cluster-init');
-    expect(flag(s, '--server')).toEqual(['https://192.168.200.1:6443']);
+    expect(flag(s, '--server')).toEqual(['https://192.168.200.250:6443']);
     expect(flag(s, '--flannel-iface')).toEqual(['bond0.200']);
     const ag = k3sArgs(getProfile('simple'), nodes[2], nodes);
     expect(ag[0]).toBe('agent');
-    expect(flag(ag, '--server')).toEqual(['https://192.168.1.1:6443']);
+    expect(flag(ag, '--server')).toEqual(['https://192.168.1.250:6443']);
     expect(flag(ag, '--node-ip')).toEqual(['192.168.1.3']);
     expect(flag(ag, '--flannel-iface')).toEqual(['eth1']);
     expect(ag).not.toContain('--disable');

@@ -16,6 +16,8 @@ export const K3S_API_PORT = 6443;
 export const K3S_LAYER_MOUNT = '/opt/n3x/k3s';
 
 export interface K3sOptions {
+  /** The k3s release (the binary's version): decides whether the image import cache is switched on. */
+  version?: string;
   /** Components to disable (default traefik, servicelb, metrics-server: not needed by the scenarios, slow under TCG). */
   disable?: string[];
   extraServerArgs?: string[];
@@ -29,12 +31,30 @@ export function firstServer(nodes: K3sNode[]): K3sNode {
   return s;
 }
 
+/** True for a cluster with more than one server: embedded etcd HA, joins through the fixed registration address. */
+export function isHa(nodes: K3sNode[]): boolean {
+  return nodes.filter((n) => n.role === 'server').length > 1;
+}
+
+/**
+ * The address every joining node registers through: in HA the virtual IP keepalived moves between the servers
+ * (vip.ts), so joins survive the first server's loss; with one server, that server.
+ */
+export function joinAddress(p: NetworkProfile, nodes: K3sNode[]): string {
+  return isHa(nodes) ? registrationVip(p) : addressOf(p, firstServer(nodes).index);
+}
+
+/** The HA registration VIP: host number 250 on the cluster network (no machine owns it; machines count from 1). */
+export function registrationVip(p: NetworkProfile): string {
+  return `${p.networks.cluster.prefix}.250`;
+}
+
 /** Full k3s argv (after the binary) for one node. The token is read from a file, never passed inline. */
 export function k3sArgs(p: NetworkProfile, node: K3sNode, nodes: K3sNode[], o: K3sOptions = {}): string[] {
   const ip = addressOf(p, node.index);
   const iface = ifaceOf(p, 'cluster');
   const first = firstServer(nodes);
-  const join = node.name === first.name ? [] : ['--server', `https://${addressOf(p, first.index)}:${K3S_API_PORT}`];
+  const join = node.name === first.name ? [] : ['--server', `https://${joinAddress(p, nodes)}:${K3S_API_PORT}`];
   const common = ['--node-name', node.name, '--node-ip', ip, '--flannel-iface', iface, '--token-file', K3S_TOKEN_FILE];
   if (node.role === 'agent') return ['agent', ...join, ...common, ...(o.extraAgentArgs ?? [])];
   const servers = nodes.filter((n) => n.role === 'server');
@@ -42,7 +62,7 @@ export function k3sArgs(p: NetworkProfile, node: K3sNode, nodes: K3sNode[], o: K
   const disable = (o.disable ?? ['traefik', 'servicelb', 'metrics-server']).flatMap((d) => ['--disable', d]);
   return [
     'server', ...init, ...join, ...common,
-    '--advertise-address', ip, '--tls-san', ip, '--tls-san', '127.0.0.1',
+    '--advertise-address', ip, '--tls-san', ip, '--tls-san', '127.0.0.1', ...(isHa(nodes) ? ['--tls-san', joinAddress(p, nodes)] : []),
     '--write-kubeconfig-mode', '0600', ...disable, ...(o.extraServerArgs ?? []),
   ];
 }

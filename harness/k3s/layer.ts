@@ -12,6 +12,7 @@ import { logger } from '../log.js';
 import { sha256File } from './fetch.js';
 import type { K3sBinaryStatus } from './binary.js';
 import { K3S_LAYER_MOUNT } from './config.js';
+import { K3S_IMAGES_DIR } from './release.js';
 
 export { K3S_LAYER_MOUNT };
 
@@ -26,10 +27,15 @@ export function layerKey(parts: { binarySha: string; version?: string; images?: 
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-/** Builds (or reuses, keyed by binary, images and version) the layer disk: /k3s and /images/<tarball>. */
-export async function k3sLayer(bin: K3sBinaryStatus): Promise<string> {
+/**
+ * Builds (or reuses, keyed by binary, images and version) the layer disk: /k3s and /images/<tarball>, plus any
+ * extra image tarballs (e.g. Longhorn's) that k3s imports from agent/images like its own.
+ */
+export async function k3sLayer(bin: K3sBinaryStatus, extraImages: string[] = []): Promise<string> {
   if (!bin.available || !bin.path) throw new InfraError(`k3s layer: ${bin.reason}`);
-  const images = bin.airgapImages ? { name: basename(bin.airgapImages), sha: await sha256File(bin.airgapImages) } : undefined;
+  const tarballs = [...(bin.airgapImages ? [bin.airgapImages] : []), ...extraImages];
+  const shas = await Promise.all(tarballs.map(async (t) => ({ name: basename(t), sha: await sha256File(t) })));
+  const images = shas.length ? { name: shas.map((x) => x.name).join(','), sha: shas.map((x) => x.sha).join(',') } : undefined;
   const id = layerKey({ binarySha: await sha256File(bin.path), version: bin.version, images });
   const dir = join(cacheRoot(), 'k3s', 'layers');
   const img = join(dir, `k3s-${id}.img`);
@@ -38,11 +44,9 @@ export async function k3sLayer(bin: K3sBinaryStatus): Promise<string> {
   const stage = mkdtempSync(join(dir, 'stage-'));
   try {
     copyFileSync(bin.path, join(stage, 'k3s'));
-    if (bin.airgapImages) {
-      mkdirSync(join(stage, 'images'));
-      copyFileSync(bin.airgapImages, join(stage, 'images', basename(bin.airgapImages)));
-    }
-    const bytes = [bin.path, ...(bin.airgapImages ? [bin.airgapImages] : [])].reduce((s, f) => s + statSync(f).size, 0);
+    if (tarballs.length) mkdirSync(join(stage, 'images'));
+    for (const t of tarballs) copyFileSync(t, join(stage, 'images', basename(t)));
+    const bytes = [bin.path, ...tarballs].reduce((s, f) => s + statSync(f).size, 0);
     const mib = Math.ceil((bytes * 1.2) / 2 ** 20) + 32;
     log.info(`building k3s layer ${id} (${mib} MiB, k3s ${bin.version ?? 'unknown'}${images ? `, ${images.name}` : ', no airgap images'})`);
     // mke2fs lives in /usr/sbin, which a non-root user's PATH lacks.
@@ -65,8 +69,12 @@ export function layerMountUnit(): string {
   ].join('\n');
 }
 
-/** Guest commands that mount the layer persistently and install k3s (and airgap images) from it. */
-export function installFromLayerScript(): string {
+/**
+ * Guest commands that mount the layer persistently and install k3s (and airgap images) from it; with
+ * `importCache` (a release that supports it, see release.ts) an agent/images/.cache.json (`{}`: nothing imported yet) switches k3s's
+ * image import cache on, so a restart does not import the tarball again.
+ */
+export function installFromLayerScript(o: { importCache?: boolean } = {}): string {
   return [
     'set -e',
     `[ -e /dev/disk/by-id/virtio-${K3S_LAYER_SERIAL} ] || udevadm settle`,
@@ -76,7 +84,8 @@ export function installFromLayerScript(): string {
     'systemctl daemon-reload',
     'systemctl enable --now opt-n3x-k3s.mount',
     `ln -sf ${K3S_LAYER_MOUNT}/k3s /usr/local/bin/k3s`,
-    `for t in ${K3S_LAYER_MOUNT}/images/*; do [ -e "$t" ] || continue; mkdir -p /var/lib/rancher/k3s/agent/images; ln -sf "$t" /var/lib/rancher/k3s/agent/images/; done`,
+    `for t in ${K3S_LAYER_MOUNT}/images/*; do [ -e "$t" ] || continue; mkdir -p ${K3S_IMAGES_DIR}; ln -sf "$t" ${K3S_IMAGES_DIR}/; done`,
+    ...(o.importCache ? [`mkdir -p ${K3S_IMAGES_DIR}`, `[ -e ${K3S_IMAGES_DIR}/.cache.json ] || echo '{}' > ${K3S_IMAGES_DIR}/.cache.json`] : []),
     'for t in kubectl crictl ctr; do ln -sf /usr/local/bin/k3s /usr/local/bin/$t; done',
     'sync',
   ].join('\n');

@@ -25,7 +25,7 @@ describe(`${STANDIN_NAME} flag checking`, () => {
         }
       }
     }
-  });
+  }, 120_000); // 24 bash runs: about 1 s each on a loaded 2-core host
 
   it('refuses a flag the pinned release lacks, a server-only flag on an agent, and a value flag without its value', () => {
     expect(check(['server', '--no-such-flag']).stderr).toMatch(/k3s server has no flag --no-such-flag/);

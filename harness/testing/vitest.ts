@@ -27,11 +27,20 @@ export type UseClusterOptions = ClusterOptions & {
   resetFaults?: boolean;
 };
 
+/** Time limits of the glue, in seconds (a k3s scenario derives both from its budget, harness/k3s/budget.ts). */
+export interface ClusterTiming {
+  /** Vitest timeout of every hook useCluster registers (default: the project's hookTimeout). */
+  hookTimeout?: number;
+  /** Seconds after boot at which the cluster is stopped (default N3X_SCENARIO_DEADLINE_S, else 1800). */
+  stopAfter?: number;
+}
+
 /**
  * Boots a cluster for this file; `units` are the services whose journals a failure dump includes. Options
  * may be computed asynchronously (e.g. an image layer built first).
  */
-export function useCluster(options: UseClusterOptions | (() => Promise<UseClusterOptions>)): ClusterHandle {
+export function useCluster(options: UseClusterOptions | (() => Promise<UseClusterOptions>), timing: ClusterTiming = {}): ClusterHandle {
+  const hookMs = timing.hookTimeout === undefined ? undefined : timing.hookTimeout * 1000;
   let c: Cluster | undefined;
   let failed = false;
   let opts: UseClusterOptions | undefined = typeof options === 'function' ? undefined : options;
@@ -39,8 +48,8 @@ export function useCluster(options: UseClusterOptions | (() => Promise<UseCluste
   beforeAll(async () => {
     opts ??= await (options as () => Promise<UseClusterOptions>)();
     c = await startCluster(opts);
-    deadline = armDeadline(c, opts.units);
-  });
+    deadline = armDeadline(c, opts.units, timing.stopAfter);
+  }, hookMs);
   afterAll(async () => {
     clearTimeout(deadline);
     if (c && failed && process.env.N3X_KEEP === '1') {
@@ -49,7 +58,7 @@ export function useCluster(options: UseClusterOptions | (() => Promise<UseCluste
       return;
     }
     await c?.stop();
-  });
+  }, hookMs);
   afterEach(async (ctx) => {
     if (!c) return;
     const inEffect = c.faults();
@@ -60,7 +69,7 @@ export function useCluster(options: UseClusterOptions | (() => Promise<UseCluste
       console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
     }
     if (opts?.resetFaults !== false && inEffect.length) await c.resetFaults();
-  });
+  }, hookMs);
   return {
     get cluster() {
       if (!c) throw new Error('cluster not started (did beforeAll fail? see the error above)');
@@ -74,17 +83,17 @@ export function useCluster(options: UseClusterOptions | (() => Promise<UseCluste
 }
 
 /**
- * The per-scenario deadline (N3X_SCENARIO_DEADLINE_S, default 1800 s from boot): when it passes, every
+ * The per-scenario deadline (`stopAfter`, else N3X_SCENARIO_DEADLINE_S, else 1800 s from boot): when it passes, every
  * machine's `systemctl --failed`, journal tail and serial log go to the artifacts dir, and the cluster is
  * stopped so that whatever the test waits on fails at once instead of hanging the run.
  */
-function armDeadline(c: Cluster, units?: string[]): NodeJS.Timeout {
-  const seconds = Number(process.env.N3X_SCENARIO_DEADLINE_S ?? 1800);
+function armDeadline(c: Cluster, units?: string[], stopAfter?: number): NodeJS.Timeout {
+  const seconds = stopAfter ?? Number(process.env.N3X_SCENARIO_DEADLINE_S ?? 1800);
   const t = setTimeout(async () => {
     const busy = c.machines.filter((m) => m.interrupt()).map((m) => m.name); // free the backdoors for the dump
     if (busy.length) console.error(`n3x: scenario deadline: interrupted the running command on ${busy.join(', ')}`);
     const text = await collectDiagnostics(c.machines, `deadline-${c.profile.name}-${c.id}`, units).catch((e: Error) => `(diagnostics failed: ${e.message})`);
-    console.error(`\nn3x: scenario deadline of ${seconds} s passed (N3X_SCENARIO_DEADLINE_S); diagnostics saved under ${artifactsDir()}; stopping cluster ${c.id}\n${text}\n`);
+    console.error(`\nn3x: scenario deadline of ${seconds} s passed (${stopAfter === undefined ? 'N3X_SCENARIO_DEADLINE_S' : "the scenario's budget"}); diagnostics saved under ${artifactsDir()}; stopping cluster ${c.id}\n${text}\n`);
     await c.stop();
   }, seconds * 1000);
   t.unref();

@@ -2,8 +2,9 @@
  * The k3s stand-in for the rehearsal: fixtures/k3s-standin/k3s-standin.sh with the pinned release's flag list
  * built in, as one executable that goes into the k3s layer in place of the k3s binary. It is NOT k3s.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot, type K3sBinaryStatus } from '../../harness/index.js';
@@ -22,7 +23,25 @@ export function pinnedFlags(o: { hidden?: boolean } = {}): Record<'server' | 'ag
   return out;
 }
 
-/** Writes the stand-in executable (content-addressed, in the cache) and returns it as a k3s binary status. */
+/** The stand-in layer's airgap tarball: a tar holding one text file that says it holds no images (NOT k3s's). */
+export const STANDIN_AIRGAP_NAME = 'k3s-airgap-images-standin-NOT-k3s.tar';
+
+function standinAirgap(): string {
+  const out = join(cacheRoot(), 'k3s', 'standin', STANDIN_AIRGAP_NAME);
+  if (existsSync(out)) return out;
+  mkdirSync(join(out, '..'), { recursive: true });
+  const stage = mkdtempSync(`${out}.stage-`);
+  try {
+    writeFileSync(join(stage, 'README'), `${STANDIN_NAME}: a dummy airgap tarball that holds no container images; it only proves the layer carries images/ and the install links them into agent/images.\n`);
+    execFileSync('tar', ['-C', stage, '--owner=0', '--group=0', '--mtime=@0', '-cf', `${out}.tmp`, 'README']);
+    renameSync(`${out}.tmp`, out);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/** Writes the stand-in executable (content-addressed, in the cache) and returns it as a k3s binary status, with a dummy airgap tarball. */
 export function standinBinary(): K3sBinaryStatus {
   const text = readFileSync(join(dir, 'k3s-standin.sh'), 'utf8').replace('@FLAGS@', readFileSync(STANDIN_FLAGS_FILE, 'utf8').trimEnd());
   const id = createHash('sha256').update(text).digest('hex').slice(0, 12);
@@ -33,5 +52,5 @@ export function standinBinary(): K3sBinaryStatus {
     chmodSync(`${out}.tmp`, 0o755);
     renameSync(`${out}.tmp`, out);
   }
-  return { available: true, path: out, version: STANDIN_NAME, reason: STANDIN_NAME };
+  return { available: true, path: out, version: STANDIN_NAME, airgapImages: standinAirgap(), reason: STANDIN_NAME };
 }

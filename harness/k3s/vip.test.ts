@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { vlans } from '../../profiles/vlans.js';
+import { joinAddress, k3sArgs, type K3sNode } from './config.js';
+import { keepalivedConf, registrationAddress } from './vip.js';
+
+const ha: K3sNode[] = [{ name: 'n100-1', index: 1, role: 'server' }, { name: 'n100-2', index: 2, role: 'server' }, { name: 'n100-3', index: 3, role: 'agent' }];
+const single: K3sNode[] = [{ name: 'n100-1', index: 1, role: 'server' }, { name: 'n100-2', index: 2, role: 'agent' }];
+
+describe('HA joins go through the registration VIP keepalived holds', () => {
+  it('joining servers and agents register through the VIP; every server has it as a TLS SAN', () => {
+    const vip = registrationAddress(vlans);
+    expect(vip).toBe('192.168.200.250');
+    expect(joinAddress(vlans, ha)).toBe(vip);
+    for (const n of ha.slice(1)) expect(k3sArgs(vlans, n, ha).join(' ')).toContain(`--server https://${vip}:6443`);
+    for (const n of ha.filter((x) => x.role === 'server')) expect(k3sArgs(vlans, n, ha).join(' ')).toContain(`--tls-san ${vip}`);
+    expect(k3sArgs(vlans, ha[0], ha)).not.toContain('--server');
+  });
+  it('a single server: joins go to it, no VIP', () => {
+    expect(joinAddress(vlans, single)).toBe('192.168.200.1');
+    expect(k3sArgs(vlans, single[0], single).join(' ')).not.toContain('250');
+  });
+  it('keepalived: VIP on the cluster VLAN interface, first server highest priority, no preemption, API health tracked', () => {
+    const c = keepalivedConf(vlans, { node: 'n100-1', index: 1, password: 'abcd1234' });
+    expect(c).toContain('interface eth1.200');
+    expect(c).toContain('192.168.200.250/24 dev eth1.200');
+    expect(c).toContain('priority 199');
+    expect(c).toContain('nopreempt');
+    expect(c).toMatch(/track_script \{\s+k3s_api/);
+    expect(keepalivedConf(vlans, { node: 'n100-2', index: 2, password: 'abcd1234' })).toContain('priority 198');
+    expect(() => keepalivedConf(vlans, { node: 'x', index: 1, password: 'too-long-pass' })).toThrow();
+  });
+});

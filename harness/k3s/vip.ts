@@ -1,0 +1,38 @@
+/**
+ * The fixed registration address of an HA k3s cluster: a virtual IP on the cluster network held by keepalived
+ * (VRRP) on the servers, one of k3s's documented options (docs.k3s.io, "Cluster Load Balancer": a DNS name, a
+ * load balancer or a virtual IP). Joining servers and agents register through it, and it moves to a live server
+ * when the one holding it dies, so a node can still join after the first server is lost. Pure; unit-tested.
+ */
+import { ifaceOf, type NetworkProfile } from '../network/profile.js';
+import { K3S_API_PORT, registrationVip } from './config.js';
+
+/** The Debian package the servers' image carries for it (a derived image: `packages`). */
+export const VIP_PACKAGE = 'keepalived';
+/** VRRP router id (1-255) of the k3s VIP: one per cluster network, which is one per cluster. */
+export const VRRP_ROUTER_ID = 63;
+
+/** The VIP (config.ts's registrationVip: host number 250 on the cluster network). */
+export const registrationAddress = registrationVip;
+
+/**
+ * keepalived.conf for one server. Every server starts as BACKUP with nopreempt (the VIP stays where it is when
+ * a crashed server comes back); priority falls with start order, so the first server takes it first. The VIP is
+ * held only while the local API answers /ping (k3s's unauthenticated health path): a server whose k3s is down
+ * drops below every healthy one.
+ */
+export function keepalivedConf(p: NetworkProfile, o: { node: string; index: number; password: string }): string {
+  if (!/^[A-Za-z0-9]{1,8}$/.test(o.password)) throw new Error('VRRP password: 1-8 alphanumeric characters');
+  const iface = ifaceOf(p, 'cluster');
+  return [
+    'global_defs {', `  router_id ${o.node}`, '  script_user root', '  enable_script_security', '}',
+    'vrrp_script k3s_api {',
+    `  script "/usr/bin/curl -skf --max-time 2 -o /dev/null https://127.0.0.1:${K3S_API_PORT}/ping"`,
+    '  interval 2', '  fall 2', '  rise 1', '  weight -100', '}',
+    'vrrp_instance k3s {', '  state BACKUP', '  nopreempt', `  interface ${iface}`, `  virtual_router_id ${VRRP_ROUTER_ID}`,
+    `  priority ${200 - o.index}`, '  advert_int 1',
+    '  authentication {', '    auth_type PASS', `    auth_pass ${o.password}`, '  }',
+    '  virtual_ipaddress {', `    ${registrationAddress(p)}/24 dev ${iface}`, '  }',
+    '  track_script {', '    k3s_api', '  }', '}', '',
+  ].join('\n');
+}
