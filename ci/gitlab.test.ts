@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scenariosOnDisk } from './scenarios-on-disk.js';
 import { GLOBAL_KEYS, parseGitLab, referenceErrors, resolveExtends } from './gitlab-checks.js';
 import { allScenarioNeeds, imagePlan, planId } from '../harness/images/plan.js';
+import { jobMinutes, k3sKvmBudgets } from './k3s-timeouts.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const text = readFileSync(`${root}.gitlab-ci.yml`, 'utf8');
@@ -85,6 +86,18 @@ describe('.gitlab-ci.yml', () => {
           expect(['debian-x86_64', m.IMAGE2, m.IMAGE3].filter(Boolean).sort(), s).toEqual(want);
         }
       }
+    }
+  });
+
+  it("every job running a k3s scenario has a timeout that covers the scenario's KVM budget plus set-up", () => {
+    const budgets = k3sKvmBudgets();
+    expect(Object.keys(budgets)).toContain('k3s-longhorn');
+    const jobOf = (s: string) => matrixJobs().find((j) => scenariosOf(j).includes(s));
+    for (const [s, seconds] of Object.entries(budgets)) {
+      const job = jobOf(s);
+      expect(job, s).toBeDefined();
+      const minutes = Number(/^(\d+)m$/.exec(config()[job!].timeout ?? '')?.[1]);
+      expect(minutes, `${s} in ${job}: KVM budget ${seconds} s`).toBeGreaterThanOrEqual(jobMinutes(seconds));
     }
   });
 

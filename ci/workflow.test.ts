@@ -10,6 +10,8 @@ import { scenariosOnDisk } from './scenarios-on-disk.js';
 import { HOST_TESTS } from './test-projects.js';
 import { actionInputErrors, installedNeeds, installErrors, runnerErrors, runsPerCommit, withoutLabelCheck, type Job, type Workflow } from './workflow-checks.js';
 import { allScenarioNeeds, imagePlan, planId } from '../harness/images/plan.js';
+import { evaluate } from './gh-expr.js';
+import { jobMinutes, k3sKvmBudgets } from './k3s-timeouts.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const workflowPath = `${root}.github/workflows/scenarios.yml`;
@@ -27,6 +29,16 @@ const misspelt = (from: string | RegExp, to: string) => {
   expect(t, `${String(from)} is in the workflow`).not.toBe(text);
   return t;
 };
+
+
+/** A job's timeout-minutes for one matrix scenario: a number, or an expression over the matrix (include entries merged). */
+function timeoutMinutes(j: Job, scenario?: string): number {
+  const t = j['timeout-minutes'] as unknown;
+  if (typeof t === 'number') return t;
+  const include = ((j.strategy?.matrix?.include ?? []) as { scenario?: string }[]).filter((i) => i.scenario === scenario);
+  const matrix = Object.assign({ scenario }, ...include) as Record<string, unknown>;
+  return Number(evaluate(String(t).replace(/^\$\{\{\s*|\s*\}\}$/g, ''), { matrix }));
+}
 
 describe('GitHub Actions workflow', () => {
   it('passes actionlint (all but its runner-label list), the pinned-runner check and the action-inputs check', async () => {
@@ -86,8 +98,20 @@ describe('GitHub Actions workflow', () => {
   });
 
   it('uploads artifacts always and bounds every job', () => {
-    for (const j of Object.values(jobs())) expect(j['timeout-minutes']).toBeGreaterThan(0);
+    for (const [name, j] of Object.entries(jobs())) {
+      const matrix = j.strategy?.matrix as { scenario?: string[] } | undefined;
+      for (const scenario of matrix?.scenario ?? [undefined]) expect(timeoutMinutes(j, scenario), `${name} ${scenario ?? ''}`).toBeGreaterThan(0);
+    }
     for (const j of [jobs().scenario, jobs().unit, jobs().validate]) expect(j.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
+  });
+
+  it("each k3s scenario's job timeout (matrix.timeout, from include) covers its KVM budget plus set-up; the rest get 60 minutes", () => {
+    const budgets = k3sKvmBudgets();
+    expect(Object.keys(budgets)).toContain('k3s-longhorn');
+    for (const [s, seconds] of Object.entries(budgets)) expect(timeoutMinutes(jobs().scenario, s), `${s}: KVM budget ${seconds} s`).toBeGreaterThanOrEqual(jobMinutes(seconds));
+    expect(timeoutMinutes(jobs().scenario, 'smoke')).toBe(60);
+    const include = (jobs().scenario.strategy!.matrix!.include ?? []) as { scenario: string; timeout: number }[];
+    for (const i of include) expect(i.timeout, i.scenario).toBe(jobMinutes(budgets[i.scenario])); // derived, not hand-tuned
   });
 
   it('every image of the plan once: the images matrix is the plan; a scenario job restores up to its count of images, never fails on a miss', () => {
