@@ -47,7 +47,7 @@ describe.each(profiles.map((p, i) => [p, i === 0] as const))(`k3s-rehearsal on %
   }, b.vitestTimeout('prepared'));
 
   it(`${STANDIN_NAME}: units started in order — first server, other servers one by one, agents`, async () => {
-    const startedAt = async (m: Machine) => Number((await m.succeed("journalctl -u k3s.service -o short-unix --no-pager | grep -m1 ': starting ' | cut -d' ' -f1")).trim());
+    const startedAt = async (m: Machine) => Number((await m.succeed("journalctl -u k3s.service -o short-unix --no-pager | awk '!n && /: starting / {print $1; n=1} END {exit !n}'")).trim());
     const t = await Promise.all(h.k3s.nodes.map(async (n) => ({ ...n, at: await startedAt(h.m(n.name)) })));
     console.log(`k3s-rehearsal: unit start times ${t.map((x) => `${x.name}(${x.role})=${x.at.toFixed(1)}`).join(' ')}`);
     for (let i = 1; i < t.length; i++) expect(t[i].at, `${t[i].name} after ${t[i - 1].name}`).toBeGreaterThan(t[i - 1].at);

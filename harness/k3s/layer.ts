@@ -77,7 +77,7 @@ export function layerMountUnit(): string {
 export function installFromLayerScript(o: { importCache?: boolean } = {}): string {
   return [
     'set -e',
-    `[ -e /dev/disk/by-id/virtio-${K3S_LAYER_SERIAL} ] || udevadm settle`,
+    `[ -e /dev/disk/by-id/virtio-${K3S_LAYER_SERIAL} ] || udevadm settle || true`,
     `[ -e /dev/disk/by-id/virtio-${K3S_LAYER_SERIAL} ] || { echo "k3s layer disk (serial ${K3S_LAYER_SERIAL}) not attached" >&2; exit 1; }`,
     `mkdir -p ${K3S_LAYER_MOUNT}`,
     `cat > /etc/systemd/system/opt-n3x-k3s.mount <<'EOF'\n${layerMountUnit()}EOF`,
