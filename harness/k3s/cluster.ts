@@ -15,7 +15,7 @@ import { ConfigError } from '../errors.js';
 import type { Machine } from '../machine/machine.js';
 import { NotYet, retryUntil } from '../retry.js';
 import { logger } from '../log.js';
-import { firstServer, isHa, K3S_API_PORT, k3sArgs, k3sPrepareScript, k3sUnit, startOrder, type K3sNode, type K3sOptions, type K3sRole } from './config.js';
+import { apiTimeoutsMs, firstServer, isHa, K3S_API_PORT, k3sArgs, k3sPrepareScript, k3sUnit, startOrder, type K3sNode, type K3sOptions, type K3sRole } from './config.js';
 import { k3sEtcdctl, notYetVoter, parseMemberList } from './etcd-members.js';
 import { chooseServer, connectionLost, type ServerProbe } from './failover.js';
 import { rewriteKubeconfig } from './kubeconfig.js';
@@ -178,7 +178,7 @@ export class K3sCluster {
       if (r.status !== 0) throw new NotYet(`etcd on ${name} does not answer yet: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
       const why = notYetVoter(parseMemberList(r.stdout), ip);
       if (why) throw new NotYet(why);
-      const list = await attempt(async () => (await this.core()).listNode(), o.signal).catch((e) => this.lost(e));
+      const list = await attempt(async () => (await this.core()).listNode(), o.signal, this.callMs).catch((e) => this.lost(e));
       if (!list.items.some((n) => n.metadata?.name === name)) throw new NotYet(`${name} is an etcd voter but not yet a registered node`);
     }, { timeout: o.timeout ?? 600, what: `${name} a full etcd voter and a registered node`, ...waitPacing, signal: o.signal });
   }
@@ -207,6 +207,11 @@ export class K3sCluster {
     return rewriteKubeconfig(await this.kubeconfigText(), this.cluster.machine(name).hostPort(K3S_API_PORT), `n3x-${this.cluster.id}`);
   }
 
+  /** One API call's own timeout (ms), scaled by the budget's factor. */
+  private get callMs(): number {
+    return apiTimeoutsMs(this.opts.timeFactor).call;
+  }
+
   /** A client-side KubeConfig that reaches a live server's API via its 127.0.0.1 forward (failover() picks it). */
   async kubeConfig(): Promise<k8s.KubeConfig> {
     if (this.kc) return this.kc;
@@ -218,7 +223,7 @@ export class K3sCluster {
   async failover(signal?: AbortSignal): Promise<string> {
     const probes = await Promise.all(this.servers.map(async ({ name }): Promise<ServerProbe> => {
       try {
-        const r = await httpsGet(await this.kubeConfigFor(name), '/readyz', AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]));
+        const r = await httpsGet(await this.kubeConfigFor(name), '/readyz', AbortSignal.any([AbortSignal.timeout(apiTimeoutsMs(this.opts.timeFactor).probe), ...(signal ? [signal] : [])]));
         return { name, ...r };
       } catch (e) {
         if (e instanceof NotYet) throw e;
@@ -266,7 +271,7 @@ export class K3sCluster {
 
   /** One API call in a retry attempt, on the current server; a lost connection makes the next attempt fail over. */
   private call<T>(fn: (kc: k8s.KubeConfig) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return attempt(async () => fn(await this.kubeConfig()), signal).catch((e) => this.lost(e));
+    return attempt(async () => fn(await this.kubeConfig()), signal, this.callMs).catch((e) => this.lost(e));
   }
 
   /** Waits until the kubeconfig exists on the first server and /readyz answers `ok` from the host. */
@@ -285,7 +290,7 @@ export class K3sCluster {
   }
 
   private async waitReadyzOnce(signal?: AbortSignal): Promise<void> {
-    const r = await attempt(() => this.get('/readyz', signal), signal).catch((e) => this.lost(e));
+    const r = await attempt(() => this.get('/readyz', signal), signal, this.callMs).catch((e) => this.lost(e));
     if (r.status !== 200 || r.body.trim() !== 'ok') throw new NotYet(`/readyz via ${this.apiServer.name}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
   }
 

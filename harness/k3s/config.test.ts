@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getProfile } from '../../profiles/index.js';
-import { blackholeGateway, k3sArgs, k3sPrepareScript, k3sRouteUnit, k3sUnit, K3S_TOKEN_FILE, startOrder, type K3sNode } from './config.js';
+import { apiTimeoutsMs, blackholeGateway, k3sArgs, k3sPrepareScript, k3sRouteUnit, k3sUnit, K3S_TOKEN_FILE, startOrder, type K3sNode } from './config.js';
 import { layerKey, layerMountUnit } from './layer.js';
 
 const nodes: K3sNode[] = [
@@ -95,5 +95,12 @@ describe('k3s layer', () => {
     expect(layerMountUnit()).toContain('What=/dev/disk/by-id/virtio-k3s');
     expect(layerMountUnit()).toContain('Where=/opt/n3x/k3s');
     expect(layerMountUnit()).toContain('Options=ro');
+  });
+});
+
+describe('apiTimeoutsMs', () => {
+  it('scales one API call (20 s) and a /readyz probe (5 s) by the budget factor: ×9 under TCG', () => {
+    expect(apiTimeoutsMs()).toEqual({ call: 20_000, probe: 5_000 });
+    expect(apiTimeoutsMs(9)).toEqual({ call: 180_000, probe: 45_000 });
   });
 });

@@ -22,6 +22,16 @@ export interface K3sOptions {
   disable?: string[];
   extraServerArgs?: string[];
   extraAgentArgs?: string[];
+  /**
+   * The budget's time factor (budget.ts: 1 under KVM, K3S_TCG_FACTOR under TCG): one API call's own timeout (20 s)
+   * and a server's /readyz probe (5 s) are multiplied by it, as every wait of the scenario is. Default 1.
+   */
+  timeFactor?: number;
+}
+
+/** One API call's own timeout and a /readyz probe's, in ms, for a budget's time factor (see K3sOptions.timeFactor). */
+export function apiTimeoutsMs(factor = 1): { call: number; probe: number } {
+  return { call: 20_000 * factor, probe: 5_000 * factor };
 }
 
 /** The first server initialises embedded etcd; every other node joins it. */

@@ -100,7 +100,7 @@ export function useK3s(profile: ProfileName, o: UseK3sOptions): K3sHandle {
   }, { hookTimeout: b.hook, stopAfter: b.seconds });
   let kc: K3sCluster | undefined;
   beforeAll(async () => {
-    kc = new K3sCluster(h.cluster, [...roles, ...Array.from({ length: o.aarch64Agents ?? 0 }, (): K3sRole => 'agent')], { version: bin.version });
+    kc = new K3sCluster(h.cluster, [...roles, ...Array.from({ length: o.aarch64Agents ?? 0 }, (): K3sRole => 'agent')], { version: bin.version, timeFactor: b.factor });
     await kc.start(b.formation);
   }, b.hook * 1000);
   return {
