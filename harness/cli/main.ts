@@ -19,6 +19,7 @@ import { Cluster, startCluster } from '../cluster/cluster.js';
 import { listClusters, stopAllClusters, stopCluster } from '../cluster/registry.js';
 import type { ReapReport } from '../cluster/reap.js';
 import { openRepl } from '../repl/repl.js';
+import { checkpointsCommand, openCheckpointRepl } from './checkpoints.js';
 import { stateRoot } from '../util/paths.js';
 import { profileName } from '../../profiles/index.js';
 import { ConfigError } from '../errors.js';
@@ -131,6 +132,8 @@ snapshots
     console.log(gone.length ? `removed ${gone.length} snapshot(s)` : 'nothing to prune');
   });
 
+checkpointsCommand(program);
+
 images
   .command('fetch-k3s')
   .description('download the official k3s release assets into the cache and verify them against the release sha256 list')
@@ -159,10 +162,17 @@ program
 
 program
   .command('attach')
-  .description('open the REPL on a running (kept) cluster; exiting leaves it running')
-  .argument('<id>', 'cluster id (npx n3x ls)')
+  .description('open the REPL on a running (kept) cluster, exiting leaves it running; or, with --checkpoint, on the cluster as it was before a test (exiting stops it)')
+  .argument('[id]', 'cluster id (npx n3x ls)')
   .option('--stop', 'stop the cluster when the REPL exits')
-  .action(async (id: string, o: { stop?: boolean }) => {
+  .option('--checkpoint <id>', "restore a test's checkpoint (npx n3x checkpoints list) and list the test's recorded steps; .replay runs them")
+  .option('--keep', 'with --checkpoint: leave the restored cluster running on exit')
+  .action(async (id: string | undefined, o: { stop?: boolean; checkpoint?: string; keep?: boolean }) => {
+    if (o.checkpoint) {
+      await openCheckpointRepl(o.checkpoint, o.keep ? 'detach' : 'stop');
+      process.exit(0);
+    }
+    if (!id) throw new ConfigError('id', 'missing cluster id', 'see `npx n3x ls`, or give --checkpoint <id>');
     const c = await Cluster.attach(id);
     await openRepl(c, { onExit: o.stop ? 'stop' : 'detach' });
     process.exit(0);

@@ -13,7 +13,7 @@ import { backendFor, chooseBackend, type BackendKind, type Segment } from '../ne
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
-import { emit, type ClusterMember } from '../events.js';
+import { emit, withinAction, type ClusterMember } from '../events.js';
 import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
 import { macFor, nodeFields, normalizeNodes, type NodeFields, type NodeSpec } from './spec.js';
 import { ClusterSnapshots, type SnapshotHost } from './snapshot-run.js';
@@ -232,6 +232,29 @@ export class Cluster {
   }
 
   /**
+   * Saves a checkpoint into `dir` the cheap way (no wait for a settled system; disks kept as the overlays they are),
+   * keyed by `inputs` (harness/rewind/key.ts). Returns the meta.
+   */
+  checkpoint(dir: string, name: string, inputs: Record<string, unknown>): Promise<SnapshotMeta> {
+    return this.snapshots.checkpoint(dir, name, inputs);
+  }
+
+  /** Starts this cluster (not yet started) from the checkpoint in `dir`, whose meta the caller has checked. */
+  startFromCheckpoint(dir: string, meta: SnapshotMeta): Promise<void> {
+    return this.snapshots.startFrom(dir, meta);
+  }
+
+  /** The image each node boots (as a checkpoint records them, to rebuild the cluster in another process). */
+  get nodeImages(): Readonly<Record<string, ImageFiles>> {
+    return this.images;
+  }
+
+  /** A cluster of these options and resolved images, nothing started (to restore a checkpoint into). */
+  static forCheckpoint(opts: ClusterOptions, images: Record<string, ImageFiles>): Cluster {
+    return new Cluster(opts, images);
+  }
+
+  /**
    * Starts from the cached snapshot of `spec` when one matches; otherwise boots (from the cached 'booted'
    * state when a setup follows), runs the setup and saves the snapshot. A corrupt or mismatched snapshot
    * is rejected with a warning, deleted, and the cluster boots cold.
@@ -274,15 +297,15 @@ export class Cluster {
     const macsOf = (names: string[]) => names.flatMap((n) => this.macs.get(this.machine(n).name) ?? []);
     this.partitions.push(`partition {${a.join(', ')}} | {${b.join(', ')}}`);
     emit({ kind: 'partition', cluster: this.id, a, b });
-    await Promise.all([
+    await withinAction('partition', () => Promise.all([
       ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataIfaces(), macsOf(b)))),
       ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataIfaces(), macsOf(a)))),
-    ]);
+    ]));
   }
 
   /** Removes every partition. */
   async heal(): Promise<void> {
-    await Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataIfaces()))));
+    await withinAction('heal', () => Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataIfaces())))));
     this.partitions = [];
     emit({ kind: 'heal', cluster: this.id });
   }

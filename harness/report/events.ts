@@ -32,7 +32,7 @@ export type RecordEvent =
   | (Base & { kind: 'boot'; machine: string; spawnAt: number; readyMs?: number; doneMs: number; restored?: { name: string; createdAt: string }; phases?: BootPhases['phases'] })
   | (Base & { kind: 'command'; machine: string; seq: number; command: RecordedText; status: number; ms: number; timedOut: boolean; stdout: RecordedText; stderr: RecordedText })
   | (Base & { kind: 'change'; change: TopologyChange })
-  | (Base & { kind: 'failure'; machines: { name: string; up: boolean; serialTail: string[] }[] })
+  | (Base & { kind: 'failure'; machines: { name: string; up: boolean; serialTail: string[] }[]; rewind?: string })
   | (Base & { kind: 'k3s'; nodes: K3sNodeRow[]; pods: K3sPodRow[] })
   | (Base & { kind: 'stop'; serial: Record<string, string> });
 

@@ -65,7 +65,8 @@ function testRow(t: TestView, fileId: string): string {
   const errText = t.errors.map((e) => `${e.message}\n${e.stack ?? ''}`).join('\n');
   const named = t.serialTails.filter((s) => new RegExp(`\\b${s.machine}\\b`).test(errText));
   const tails = t.serialTails.map((s) => `<details class="tail"${!named.length || named.includes(s) ? ' open' : ''}><summary><b>serial tail of ${esc(s.machine)}</b>${s.up === false ? ' (down)' : ''} · cluster ${esc(s.cluster)}</summary><pre>${esc(s.lines.join('\n'))}</pre></details>`).join('');
-  return `${row}<tr><td></td><td colspan="3"><div class="failure"><h4>error</h4>${t.errors.map(errorBlock).join('')}${tails}</div></td></tr>`;
+  const rewind = t.rewind ? `<h4>rewind</h4><pre>${esc(t.rewind)}</pre>` : '';
+  return `${row}<tr><td></td><td colspan="3"><div class="failure"><h4>error</h4>${t.errors.map(errorBlock).join('')}${rewind}${tails}</div></td></tr>`;
 }
 
 /** Consecutive identical commands with the same status (polls) shown as one row. */

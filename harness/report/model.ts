@@ -55,6 +55,8 @@ export interface SerialTail {
 export interface TestView extends TestInput {
   /** Last serial lines of the machines at the failure (failed tests only). */
   serialTails: SerialTail[];
+  /** How to re-enter a failed test from its checkpoint, when it has one. */
+  rewind?: string;
 }
 
 export interface CommandView {
@@ -187,7 +189,8 @@ export function buildReport(run: RunInput, events: RecordEvent[], clusters: Clus
       const recorded = first.flatMap((e) => e.machines.map((m) => ({ cluster: e.cluster ?? '', machine: m.name, up: m.up, lines: m.serialTail })));
       // No failure record (the cluster was already gone): the end of each machine's serial log instead.
       const fallback = own.flatMap((c) => c.machines.filter((m) => m.serial).map((m) => ({ cluster: c.id, machine: m.name, lines: m.serial!.tail.slice(-25) })));
-      return { ...t, serialTails: recorded.length ? recorded : fallback };
+      const rewind = first.find((e) => e.rewind)?.rewind;
+      return { ...t, serialTails: recorded.length ? recorded : fallback, ...(rewind ? { rewind } : {}) };
     });
     return { ...f, tests, clusters: own };
   });

@@ -115,7 +115,7 @@ function record(e: HarnessEvent): void {
     case 'cluster-stop':
       return recordStop(e.t, e.cluster, e.members);
     case 'test':
-      if (e.phase === 'fail') return recordFailure(e.t, e.test);
+      if (e.phase === 'fail') return recordFailure(e.t, e.test, e.rewind);
       scope = e.phase === 'begin' ? { file: e.file, test: e.test } : { file: e.file };
       return;
   }
@@ -153,9 +153,9 @@ export function recordK3s(c: { id: string }, tables: { nodes: K3sNodeRow[]; pods
 }
 
 /** A test failed: the last serial lines of every machine of every live cluster in this process. */
-function recordFailure(t: number, test: string | undefined, lines = 20): void {
+function recordFailure(t: number, test: string | undefined, rewind?: string, lines = 20): void {
   for (const [cluster, members] of live) {
-    guard(() => emitRecord({ t, scope: { file: scope.file, test }, cluster, kind: 'failure', machines: members.map((m) => ({ name: m.name, up: up.get(upKey(cluster, m.name)) ?? false, serialTail: new SerialLog(m.serialLog).tail(lines).map(cleanTerminal) })) }));
+    guard(() => emitRecord({ t, scope: { file: scope.file, test }, cluster, kind: 'failure', machines: members.map((m) => ({ name: m.name, up: up.get(upKey(cluster, m.name)) ?? false, serialTail: new SerialLog(m.serialLog).tail(lines).map(cleanTerminal) })), ...(rewind ? { rewind } : {}) }));
   }
 }
 
