@@ -25,6 +25,17 @@ export interface ClusterMember {
   serialLog: string;
 }
 
+/** A fault of a nemesis schedule as events carry it: seconds from the nemesis's start, the nodes it hits, in words. */
+export interface ScheduledFault {
+  kind: string;
+  at: number;
+  until: number;
+  nodes: string[];
+  /** Partitions: the sides (a bridge node is on both). */
+  sides?: string[][];
+  label: string;
+}
+
 export type HarnessEventBody =
   /** QEMU was spawned (a cold boot, or `restoring` a saved state). */
   | (OfMachine & { kind: 'start'; restoring: boolean })
@@ -56,6 +67,12 @@ export type HarnessEventBody =
   | { kind: 'restore'; cluster: string; name: string; createdAt: string; ms: number; machines: string[] }
   /** A cluster goes away: stopped, or `kept` running for another process. */
   | { kind: 'cluster-stop'; cluster: string; kept: boolean; members: ClusterMember[] }
+  /** A seeded nemesis began on a cluster: its seed (`replay`: taken from N3X_NEMESIS_SEED) and its schedule. */
+  | { kind: 'nemesis'; cluster: string; phase: 'begin'; seed: number; replay: boolean; faults: ScheduledFault[] }
+  /** Fault `index` of the schedule injected (`on`) or healed (`off`: after a crashed machine's restart). */
+  | { kind: 'nemesis'; cluster: string; phase: 'on' | 'off'; seed: number; index: number }
+  /** The nemesis is over: every fault healed, or it failed (`error`) and healed what was left. */
+  | { kind: 'nemesis'; cluster: string; phase: 'end'; seed: number; error?: string }
   /** A test (`test`: its runner id) or a file (no `test`) begins, ends or has failed (`rewind`: how to re-enter it, when it has a checkpoint). */
   | { kind: 'test'; phase: 'begin' | 'end' | 'fail'; file?: string; test?: string; rewind?: string };
 

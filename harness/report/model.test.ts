@@ -80,6 +80,22 @@ describe('report model', () => {
     expect(html).toContain('clusters started outside these files (nested runs)');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
+
+  it("gives a file with a cluster its timeline (its clusters' machines, its tests), clusters outside the files theirs, and draws both", () => {
+    const tests = [{ t: T0 + 19_000, scope: { file, test: 't1' }, kind: 'test', phase: 'begin' }, { t: T0 + 22_500, scope: { file, test: 't1' }, kind: 'test', phase: 'end' }, { t: T0 + 27_500, scope: { file: '/elsewhere.test.ts', test: 'tx' }, kind: 'test', phase: 'begin' }] as RecordEvent[];
+    const withTests = buildReport(run, [...events, ...tests], clusters);
+    const t = withTests.files[0].timeline!;
+    expect(t.lanes.map((l) => l.machine)).toEqual(['n100-1', 'n100-2']);
+    expect(t.lanes[0].ticks).toHaveLength(4);
+    expect(t.lanes[1].spans.map((s) => s.label)).toEqual(['link eth1 cut']);
+    expect(t.tests.map((x) => x.test)).toEqual(['t1']);
+    expect(withTests.otherTimeline?.lanes.map((l) => `${l.cluster}/${l.machine}`)).toEqual(['cd34/n100-1', 'cd34/n100-2']);
+    const html = renderHtml(withTests);
+    expect(html.match(/<svg [^>]*class="timeline"/g)).toHaveLength(2);
+    expect(html).toContain('data-test="x &gt; pings"');
+    const unitFile = buildReport({ ...run, files: [{ ...run.files[0], file: '/repo/harness/u.test.ts' }] }, events, clusters);
+    expect(unitFile.files[0].timeline).toBeUndefined();
+  });
 });
 
 describe('boot timeline', () => {

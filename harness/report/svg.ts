@@ -113,7 +113,7 @@ export function topologySvg(t: Topology): string {
 const PHASE_CLASS: Record<string, string> = { kernel: 'ph-kernel', initramfs: 'ph-initramfs', systemd: 'ph-systemd', backdoor: 'ph-backdoor' };
 
 /** Axis step (s) giving about 6–10 ticks. */
-function step(max: number): number {
+export function step(max: number): number {
   for (const s of [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300]) if (max / s <= 10) return s;
   return 600;
 }
