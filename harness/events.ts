@@ -10,6 +10,7 @@ import type { BootPhases } from './console/boot-phases.js';
 import type { BackendKind, SegmentInfo } from './network/backend.js';
 import type { NetemSpec } from './network/netem.js';
 import type { NetworkProfile } from './network/profile.js';
+import type { NodeNetwork } from './network/nodenet.js';
 
 /** A machine's event: its name, and its cluster's id when it belongs to one. */
 interface OfMachine {
@@ -56,7 +57,7 @@ export type HarnessEventBody =
   /** The guest clock was set to the host's (after a resume), to `epochMs`. */
   | (OfMachine & { kind: 'clock'; epochMs: number })
   /** A cluster's segments and machines exist (nothing booted yet), or were taken over (`attached`). */
-  | { kind: 'cluster'; cluster: string; name?: string; attached: boolean; profile: NetworkProfile; backend: BackendKind; members: ClusterMember[]; macs: Record<string, string[]>; segments: SegmentInfo[] }
+  | { kind: 'cluster'; cluster: string; name?: string; attached: boolean; profile: NetworkProfile; backend: BackendKind; members: ClusterMember[]; networks: NodeNetwork[]; macs: Record<string, string[]>; segments: SegmentInfo[] }
   /** Machines `a` and `b` can no longer exchange frames. */
   | { kind: 'partition'; cluster: string; a: string[]; b: string[] }
   /** Every partition removed. */

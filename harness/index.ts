@@ -25,6 +25,7 @@ export { N3xError, TestFailure, CommandFailedError, WaitTimeoutError, InfraError
 // Networks
 export { validateNetem, netemCommand, type NetemSpec } from './network/netem.js';
 export { addressOf, ifaceOf, type NetworkProfile } from './network/profile.js';
+export type { NodeNic, NodeNetwork, NodeNetworkOptions, PortVlans } from './network/nodenet.js';
 export { n3xLinks } from './network/bridge.js';
 export { profiles, getProfile, profileName, netemProfiles, type ProfileName, type NetemProfileName } from '../profiles/index.js';
 // k3s

@@ -20,6 +20,7 @@ import { listClusters, stopAllClusters, stopCluster } from '../cluster/registry.
 import type { ReapReport } from '../cluster/reap.js';
 import { openRepl } from '../repl/repl.js';
 import { checkpointsCommand, openCheckpointRepl } from './checkpoints.js';
+import { parseNodeList } from './nodelist.js';
 import { stateRoot } from '../util/paths.js';
 import { profileName } from '../../profiles/index.js';
 import { ConfigError } from '../errors.js';
@@ -150,11 +151,11 @@ program
   .command('repl')
   .description('boot a cluster and open a REPL on it (exiting stops it)')
   .option('--profile <name>', 'network profile', 'vlans')
-  .option('--nodes <list>', 'node count or comma-separated names', '3')
+  .option('--nodes <list>', 'node count, or comma-separated names each with its VLANs (client:1,router:2+1,server:2)', '3')
   .option('--network <backend>', 'bridge or vde')
   .option('--keep', 'leave the cluster running on exit (attach again later)')
   .action(async (o: { profile: string; nodes: string; network?: 'bridge' | 'vde'; keep?: boolean }) => {
-    const nodes = /^\d+$/.test(o.nodes) ? Number(o.nodes) : o.nodes.split(',');
+    const nodes = parseNodeList(o.nodes);
     const c = await startCluster({ profile: profileName(o.profile), nodes, network: o.network });
     await openRepl(c, { onExit: o.keep ? 'detach' : 'stop' });
     process.exit(0);

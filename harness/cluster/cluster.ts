@@ -9,9 +9,12 @@ import { ConfigError, N3xError } from '../errors.js';
 import type { ImageFiles, ImageOption } from '../images/cache.js';
 import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
-import { backendFor, chooseBackend, type BackendKind, type Segment } from '../network/backend.js';
+import { chooseBackend, createPlannedSegment, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
+import { fabricPlan } from '../network/fabric.js';
+import { guestNetworkScript } from '../network/guestnet.js';
+import { dataIfaces, linkOf, nodeAddress, nodeAddress6, nodeNetwork, type NodeNetwork } from '../network/nodenet.js';
 import { healCommand, partitionCommand } from '../network/partition.js';
-import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
+import { ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
 import { emit, withinAction, type ClusterMember } from '../events.js';
 import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
@@ -47,6 +50,11 @@ export interface ClusterOptions extends NodeConfig, NodeFields {
   image?: ImageOption;
   /** Network backend; default N3X_NET, else bridge as root and vde otherwise. */
   network?: BackendKind;
+  /**
+   * Whether a segment whose ports carry different VLANs keeps each port to its own (default true): a node whose
+   * port lacks VLAN 100 cannot reach VLAN 100, even tagging frames itself. false: every segment is a hub.
+   */
+  enforceVlans?: boolean;
   /** Deadline in seconds for each machine's boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
   bootTimeout?: number;
   /** Label for logs and `n3x ls`. */
@@ -77,6 +85,8 @@ export class Cluster {
   readonly profile: NetworkProfile;
   readonly machines: Machine[] = [];
   readonly nodes: NodeSpec[];
+  /** Each node's data plane (its NICs, their ports' VLANs, its links), in node order. */
+  readonly networks: NodeNetwork[];
   readonly stateDir: string;
   readonly backend: BackendKind;
   private segments = new Map<string, Segment>();
@@ -97,6 +107,7 @@ export class Cluster {
   private constructor(readonly opts: ClusterOptions, private readonly images: Record<string, ImageFiles>, id?: string) {
     this.profile = getProfile(opts.profile);
     this.nodes = normalizeNodes(opts.nodes);
+    this.networks = this.nodes.map((n, i) => nodeNetwork(this.profile, n, i + 1));
     this.id = id ?? unusedRunId();
     this.stateDir = privateDir(join(stateRoot(), this.id));
     this.backend = chooseBackend(opts.network).kind;
@@ -112,9 +123,12 @@ export class Cluster {
 
   /** Validates options and resolves the image; nothing is started. */
   static async create(opts: ClusterOptions): Promise<Cluster> {
-    getProfile(opts.profile);
+    const profile = getProfile(opts.profile);
     const nodes = normalizeNodes(opts.nodes);
-    for (const n of nodes) nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
+    for (const [i, n] of nodes.entries()) {
+      nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
+      nodeNetwork(profile, n, i + 1);
+    }
     chooseBackend(opts.network);
     return new Cluster(opts, await resolveNodeImages(opts, nodes));
   }
@@ -126,19 +140,39 @@ export class Cluster {
     return m;
   }
 
-  /** Guest interface of a logical network (eth1, eth1.200, bond0.100). */
-  iface(net: NetName = 'cluster'): string {
-    return ifaceOf(this.profile, net);
+  /**
+   * Guest interface of a logical network or VLAN (eth1, eth1.200, bond0.100): the profile's, or (name given)
+   * that node's, or for a VLAN number without a name the first node's on it; throws when the node is not on it.
+   */
+  iface(net: NetName | number = 'cluster', name?: string): string {
+    if (name === undefined && typeof net === 'string') return ifaceOf(this.profile, net);
+    const n = this.networkOf(name ?? this.networks.find((x) => linkOf(x, net))?.name ?? this.nodes[0].name);
+    const l = linkOf(n, net);
+    if (!l) throw new ConfigError('iface', `${n.name} is not on ${typeof net === 'number' ? `VLAN ${net}` : `the ${net} network`}`, `use one of its VLANs: ${n.links.map((x) => x.vlan).join(', ') || 'none'}`);
+    return l.name;
   }
 
-  /** A machine's address on a logical network; throws for a name that is not a node of this cluster. */
-  address(name: string, net: NetName = 'cluster'): string {
-    return addressOf(this.profile, this.position(name), net);
+  /**
+   * A machine's IPv4 address on a logical network or VLAN: 192.168.<vlan>.<n> as nixosTest numbers them (the
+   * profile's prefix on its networks). Throws for a name that is not a node, or a node not on that network.
+   */
+  address(name: string, net: NetName | number = 'cluster'): string {
+    return nodeAddress(this.networkOf(name), net);
   }
 
-  /** A machine's IPv6 address on a logical network (2001:db8:<vlan>::<n>). */
-  address6(name: string, net: NetName = 'cluster'): string {
-    return address6Of(this.profile, this.position(name), net);
+  /** A machine's IPv6 address on a logical network or VLAN (2001:db8:<vlan>::<n>). */
+  address6(name: string, net: NetName | number = 'cluster'): string {
+    return nodeAddress6(this.networkOf(name), net);
+  }
+
+  /** The segments as created (in the fabric's order): host name, backend, and what keeps a filtering one's ports to their VLANs. */
+  segmentsInfo(): SegmentInfo[] {
+    return [...this.segments.values()].map((s) => s.describe());
+  }
+
+    /** A node's data plane; throws for a name that is not a node of this cluster. */
+  networkOf(name: string): NodeNetwork {
+    return this.networks[this.position(name) - 1];
   }
 
   /** A node's 1-based position (addresses derive from it); throws for a name that is not a node of this cluster. */
@@ -153,25 +187,24 @@ export class Cluster {
     if (this.prepared) return;
     this.prepared = true;
     const kind = this.backend;
-    const b = backendFor(kind);
     const accel = detectAccel();
     log.info(`cluster ${this.id}: ${imageCounts(Object.values(this.images).map((i) => i.id))}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), ${emulatedNote(this.nodes)}, state ${this.stateDir}`);
     this.undoExit = onExit(() => rmSync(this.stateDir, { recursive: true, force: true }));
     this.writeDescriptor('starting');
     this.reaper = startReaper(this.stateDir); // from here on, a killed run leaves nothing behind
-    for (const [i, seg] of this.profile.segments.entries()) {
-      const hostName = `n3x${this.id}s${i}`;
-      this.segments.set(seg, await b.createSegment(hostName, this.stateDir));
+    const port = (node: number, nic: number) => `n3x${this.id}n${node}e${nic}`;
+    for (const [i, plan] of fabricPlan(this.profile.segments, this.networks, port, this.opts.enforceVlans ?? true).entries()) {
+      this.segments.set(plan.name, await createPlannedSegment(kind, `n3x${this.id}s${i}`, this.stateDir, plan));
     }
-    const all = this.nodes.map((n, i) => ({ name: n.name, index: i + 1 }));
     for (const [i, node] of this.nodes.entries()) {
-      const nics: NicSpec[] = this.profile.nics.map((seg, j) => ({
+      const net = this.networks[i];
+      const nics: NicSpec[] = net.nics.map((nic, j) => ({
         id: `nic${j + 1}`,
         mac: macFor(this.macSeed, i + 1, j + 1),
-        backend: this.segments.get(seg)!.nic(`n3x${this.id}n${i + 1}e${j + 1}`),
+        backend: this.segments.get(nic.segment)!.nic(port(i + 1, j + 1)),
       }));
       this.macs.set(node.name, nics.map((n) => n.mac));
-      const script = guestNetworkScript(this.profile, { name: node.name, index: i + 1 }, all);
+      const script = guestNetworkScript(net, this.networks);
       const config = this.nodeScript(node);
       this.machines.push(
         new Machine({
@@ -185,7 +218,7 @@ export class Cluster {
           accel: accel.accel,
           bootTimeout: this.opts.bootTimeout,
           afterSpawn: async () => {
-            for (const [j, seg] of this.profile.nics.entries()) await this.segments.get(seg)!.attach(`n3x${this.id}n${i + 1}e${j + 1}`);
+            for (const [j, nic] of net.nics.entries()) await this.segments.get(nic.segment)!.attach(port(i + 1, j + 1));
           },
           afterBoot: async (m) => {
             await m.succeed(script);
@@ -268,15 +301,14 @@ export class Cluster {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host's accessors read this cluster's private state
     const c = this;
     return {
-      id: c.id, stateDir: c.stateDir, machines: c.machines, nodes: c.nodes, profile: c.profile, backend: c.backend, opts: c.opts, images: c.images,
+      id: c.id, stateDir: c.stateDir, machines: c.machines, nodes: c.nodes, networks: c.networks, profile: c.profile, backend: c.backend, opts: c.opts, images: c.images,
       get macSeed() { return c.macSeed; },
       set macSeed(v) { c.macSeed = v; },
       get prepared() { return c.prepared; },
       prepare: () => c.prepare(),
       startAll: () => c.startAll(),
       nodeScript: (n) => c.nodeScript(n),
-      iface: (net) => c.iface(net),
-      dataIfaces: () => c.dataIfaces(),
+      enforceVlans: c.opts.enforceVlans ?? true,
       restored: (meta, ms) => c.restored(meta, ms),
     };
   }
@@ -298,14 +330,14 @@ export class Cluster {
     this.partitions.push(`partition {${a.join(', ')}} | {${b.join(', ')}}`);
     emit({ kind: 'partition', cluster: this.id, a, b });
     await withinAction('partition', () => Promise.all([
-      ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataIfaces(), macsOf(b)))),
-      ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataIfaces(), macsOf(a)))),
+      ...a.map((n) => this.machine(n).succeed(partitionCommand(dataIfaces(this.networkOf(n)), macsOf(b)))),
+      ...b.map((n) => this.machine(n).succeed(partitionCommand(dataIfaces(this.networkOf(n)), macsOf(a)))),
     ]));
   }
 
   /** Removes every partition. */
   async heal(): Promise<void> {
-    await withinAction('heal', () => Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataIfaces())))));
+    await withinAction('heal', () => Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(dataIfaces(this.networkOf(m.name)))))));
     this.partitions = [];
     emit({ kind: 'heal', cluster: this.id });
   }
@@ -330,13 +362,8 @@ export class Cluster {
 
   /** Tells listeners the cluster exists (its topology), or was taken over (`attached`). */
   private emitCluster(attached: boolean): void {
-    const segments = [...this.segments.values()].map((s) => s.describe());
-    emit({ kind: 'cluster', cluster: this.id, name: this.opts.name, attached, profile: this.profile, backend: this.backend, members: this.members(), macs: Object.fromEntries(this.macs), segments });
-  }
-
-  /** Guest names of the data interfaces (eth1, eth2, …). */
-  private dataIfaces(): string[] {
-    return this.profile.nics.map((_, j) => `eth${j + 1}`);
+    const segments = this.segmentsInfo();
+    emit({ kind: 'cluster', cluster: this.id, name: this.opts.name, attached, profile: this.profile, backend: this.backend, members: this.members(), networks: this.networks, macs: Object.fromEntries(this.macs), segments });
   }
 
   private startedAt = new Date().toISOString();
@@ -355,6 +382,7 @@ export class Cluster {
       images: this.images,
       startedAt: this.startedAt,
       segments: [...this.segments.values()].map((s) => s.describe()),
+      enforceVlans: this.opts.enforceVlans,
       macs: Object.fromEntries(this.macs),
       machines: this.machines.map((m) => ({ name: m.name, stateDir: m.stateDir })),
     });
@@ -377,7 +405,7 @@ export class Cluster {
   /** Takes over a kept cluster from its descriptor (machines attached, not booted). */
   static async attach(id: string): Promise<Cluster> {
     const d = readDescriptor(id);
-    const c = new Cluster({ profile: d.profile, nodes: d.nodes, network: d.backend, name: d.name ?? undefined }, d.images, d.id);
+    const c = new Cluster({ profile: d.profile, nodes: d.nodes, network: d.backend, name: d.name ?? undefined, enforceVlans: d.enforceVlans }, d.images, d.id);
     c.startedAt = d.startedAt;
     for (const s of d.segments) c.segments.set(s.hostName, attachedSegment(s));
     for (const [name, macs] of Object.entries(d.macs)) c.macs.set(name, macs);

@@ -14,7 +14,9 @@ import { emit, withinAction } from '../events.js';
 import { logger } from '../log.js';
 import type { Machine } from '../machine/machine.js';
 import type { BackendKind } from '../network/backend.js';
-import { guestNetworkScript, type NetName, type NetworkProfile } from '../network/profile.js';
+import { guestNetworkScript } from '../network/guestnet.js';
+import { dataIfaces, type NodeNetwork } from '../network/nodenet.js';
+import type { NetworkProfile } from '../network/profile.js';
 import { privateDir } from '../util/paths.js';
 import { checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
 import type { NodeFields, NodeSpec } from './spec.js';
@@ -38,6 +40,8 @@ export interface SnapshotHost {
   readonly stateDir: string;
   readonly machines: Machine[];
   readonly nodes: NodeSpec[];
+  /** Each node's data plane, in node order. */
+  readonly networks: NodeNetwork[];
   readonly profile: NetworkProfile;
   readonly backend: BackendKind;
   /** The cluster-wide per-node fields (defaults of every node). */
@@ -49,8 +53,8 @@ export interface SnapshotHost {
   prepare(): Promise<void>;
   startAll(): Promise<void>;
   nodeScript(node: NodeSpec): string;
-  iface(net: NetName): string;
-  dataIfaces(): string[];
+  /** Whether segments filter VLANs (a filtering segment may be a VDE switch where a hub would be a TAP). */
+  readonly enforceVlans: boolean;
   /** Every machine came back from `meta` in `ms`. */
   restored(meta: SnapshotMeta, ms: number): void;
 }
@@ -60,12 +64,12 @@ export class ClusterSnapshots {
 
   /** What shapes the guests' state: the inputs a snapshot key is made of. */
   inputs(spec: SnapshotSpec): Record<string, unknown> {
-    const all = this.c.nodes.map((n, i) => ({ name: n.name, index: i + 1 }));
+    const all = this.c.networks;
     return {
       name: spec.name,
       setup: spec.setupSource ? createHash('sha256').update(spec.setupSource).digest('hex').slice(0, 16) : null,
       version: spec.version ?? null,
-      profile: { name: this.c.profile.name, segments: this.c.profile.segments, nics: this.c.profile.nics, scripts: all.map((n) => guestNetworkScript(this.c.profile, n, all)) },
+      profile: { name: this.c.profile.name, segments: this.c.profile.segments, nics: all.map((n) => n.nics), scripts: all.map((n) => guestNetworkScript(n, all)) },
       nodes: this.c.nodes.map((n) => ({
         config: createHash('sha256').update(this.c.nodeScript(n)).digest('hex').slice(0, 16),
         image: imageId(this.c.images[n.name]),
@@ -81,6 +85,7 @@ export class ClusterSnapshots {
       accel: detectAccel().accel,
       // The NIC backend is host side, but a TAP offers virtio-net header offloads that a VDE port does not.
       network: this.c.backend,
+      ...(this.c.enforceVlans ? {} : { enforceVlans: false }),
       qemu: qemuVersion(),
       ...(this.c.nodes.some((n) => n.arch === 'aarch64') ? { qemuAarch64: qemuVersion('qemu-system-aarch64') } : {}),
     };
@@ -209,9 +214,11 @@ export class ClusterSnapshots {
       log.debug(`restore ${meta.name}: states loaded at ${Date.now() - t0} ms`);
       // QEMU 7.2's virtio-net forgets the guest's VLAN filter table when loading a state, dropping every tagged
       // frame; re-entering promiscuous mode makes it pass them again (the guest kernel still demuxes VLANs).
-      const tagged = [this.c.iface('cluster'), this.c.iface('storage')].some((i) => i.includes('.'));
-      const batch = tagged ? this.c.dataIfaces().map((n) => `link set ${n} promisc off\\nlink set ${n} promisc on`).join('\\n') : '';
-      await Promise.all(this.c.machines.map((m) => m.resume({ guestCommand: batch ? `printf '${batch}\\n' | ip -b -` : 'true' })));
+      const batchOf = (n: NodeNetwork) => (n.links.some((l) => l.tag) ? dataIfaces(n).map((x) => `link set ${x} promisc off\\nlink set ${x} promisc on`).join('\\n') : '');
+      await Promise.all(this.c.machines.map((m, i) => {
+        const batch = batchOf(this.c.networks[i]);
+        return m.resume({ guestCommand: batch ? `printf '${batch}\\n' | ip -b -` : 'true' });
+      }));
       log.debug(`restore ${meta.name}: resumed at ${Date.now() - t0} ms`);
     } catch (e) {
       await Promise.all(this.c.machines.map((m) => m.kill()));

@@ -29,7 +29,7 @@ describe('images plan: what the scenario files need, without building', () => {
   it('the scenarios on disk today: base x86_64 and arm64, the derived sets of shared-dir and the nixpkgs ports, trixie-grub', () => {
     const plan = imagePlan();
     expect(plan.map((p) => `${p.recipe}/${p.arch}/${p.packages.join('+')}`).sort()).toEqual([
-      'debian/aarch64/', 'debian/x86_64/', 'debian/x86_64/keepalived', 'debian/x86_64/nfs-common', 'debian/x86_64/nfs-kernel-server', 'debian/x86_64/wireguard-tools', 'trixie-grub/x86_64/',
+      'debian/aarch64/', 'debian/x86_64/', 'debian/x86_64/apache2+vsftpd', 'debian/x86_64/keepalived', 'debian/x86_64/nfs-common', 'debian/x86_64/nfs-kernel-server', 'debian/x86_64/wireguard-tools', 'trixie-grub/x86_64/',
     ]);
     expect(plan.find((p) => p.packages.join() === 'keepalived')?.scenarios).toEqual(['nixpkgs/keepalived', 'shared-dir']);
   });

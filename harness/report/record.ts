@@ -87,7 +87,7 @@ function record(e: HarnessEvent): void {
       live.set(e.cluster, e.members);
       for (const m of e.members) up.set(upKey(e.cluster, m.name), e.attached);
       if (e.attached) return;
-      return emitRecord({ ...b, cluster: e.cluster, kind: 'cluster', name: e.name, topology: topologyOf({ id: e.cluster, profile: e.profile, backend: e.backend, nodes: e.members, macs: e.macs, segmentNames: e.segments.map((s) => s.hostName) }) });
+      return emitRecord({ ...b, cluster: e.cluster, kind: 'cluster', name: e.name, topology: topologyOf({ id: e.cluster, profile: e.profile, backend: e.backend, nodes: e.members, networks: e.networks, macs: e.macs, segments: e.segments }) });
     case 'boot': {
       up.set(upKey(e.cluster, e.machine), true);
       const p = e.phases?.spawnAt === e.spawnAt ? e.phases : undefined; // this boot's phases add up to its doneMs
