@@ -6,7 +6,7 @@
 import './report/record.js'; // the run report listens to this process's events
 
 // Machines and clusters
-export { Machine, GUEST_SHARED_DIR, systemctlCommand, type MachineOptions, type ExecResult, type TimeoutOpt, type CommandRunner, type TransferOpts, type PollingCondition } from './machine/machine.js';
+export { Machine, GUEST_SHARED_DIR, systemctlCommand, type MachineOptions, type ExecResult, type TimeoutOpt, type CommandsArgs, type CommandRunner, type TransferOpts, type PollingCondition } from './machine/machine.js';
 export { Cluster, startCluster, snapshotsOff, type ClusterOptions, type NodeSpec, type NodeFields, type SnapshotSpec } from './cluster/cluster.js';
 export { listSnapshots, pruneSnapshots, snapshotCacheDir, type SnapshotMeta } from './cluster/snapshot.js';
 export { reaperOff } from './cluster/reaper.js';

@@ -6,7 +6,7 @@ import { netemTests, partitionTests, reachabilityTests } from './lib/network-sui
 
 describe.sequential('network-vlans: 3 nodes on an 802.1Q trunk', () => {
   const h = useCluster({ profile: 'vlans', nodes: 3, snapshot: 'booted' });
-  reachabilityTests(h);
+  reachabilityTests(h, 'vlans');
 
   it('interfaces are eth1.200 (192.168.200.x) and eth1.100 (192.168.100.x) with VLAN ids 200 and 100', async () => {
     const m = h.m('n100-2');

@@ -9,15 +9,17 @@ import { ConfigError, N3xError } from '../errors.js';
 import type { ImageFiles, ImageOption } from '../images/cache.js';
 import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
-import { chooseBackend, createPlannedSegment, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
+import { backendFor, chooseBackend, createPlannedSegment, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
 import { fabricPlan } from '../network/fabric.js';
 import { guestNetworkScript } from '../network/guestnet.js';
 import { dataIfaces, linkOf, nodeAddress, nodeAddress6, nodeNetwork, type NodeNetwork } from '../network/nodenet.js';
+import { networkUnitCommand } from '../network/guest-unit.js';
+import { pointToPointSegments } from '../network/lacp.js';
 import { healCommand, partitionCommand } from '../network/partition.js';
 import { ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
 import { emit, withinAction, type ClusterMember } from '../events.js';
-import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
+import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, nodeConfigSteps, type NodeConfig } from './nodeconfig.js';
 import { macFor, nodeFields, normalizeNodes, type NodeFields, type NodeSpec } from './spec.js';
 import { ClusterSnapshots, type SnapshotHost } from './snapshot-run.js';
 import { resolveNodeImages } from './nodeimages.js';
@@ -115,10 +117,16 @@ export class Cluster {
     this.snapshots = new ClusterSnapshots(this.snapshotHost());
   }
 
-  /** The guest script applying a node's configuration (cluster defaults merged with its own); '' when none. */
-  private nodeScript(node: NodeSpec): string {
+  /** The guest scripts applying a node's configuration (cluster defaults merged with its own) around the network set-up. */
+  private nodeSteps(node: NodeSpec): { beforeNetwork: string; afterNetwork: string } {
     const c = mergeNodeConfig(this.opts, node);
-    return isEmptyNodeConfig(c) ? '' : nodeConfigScript(c);
+    return isEmptyNodeConfig(c) ? { beforeNetwork: '', afterNetwork: '' } : nodeConfigSteps(c);
+  }
+
+  /** The same as one script (what a snapshot key hashes); '' when none. */
+  private nodeScript(node: NodeSpec): string {
+    const { beforeNetwork, afterNetwork } = this.nodeSteps(node);
+    return [beforeNetwork, afterNetwork].filter(Boolean).join('\n');
   }
 
   /** Validates options and resolves the image; nothing is started. */
@@ -130,6 +138,7 @@ export class Cluster {
       nodeNetwork(profile, n, i + 1);
     }
     chooseBackend(opts.network);
+    pointToPointSegments(getProfile(opts.profile), nodes.map((n) => n.name)); // 802.3ad only where it can negotiate
     return new Cluster(opts, await resolveNodeImages(opts, nodes));
   }
 
@@ -193,9 +202,13 @@ export class Cluster {
     this.writeDescriptor('starting');
     this.reaper = startReaper(this.stateDir); // from here on, a killed run leaves nothing behind
     const port = (node: number, nic: number) => `n3x${this.id}n${node}e${nic}`;
+    const p2p = pointToPointSegments(this.profile, this.nodes.map((n) => n.name));
     for (const [i, plan] of fabricPlan(this.profile.segments, this.networks, port, this.opts.enforceVlans ?? true).entries()) {
-      this.segments.set(plan.name, await createPlannedSegment(kind, `n3x${this.id}s${i}`, this.stateDir, plan));
+      const hostName = `n3x${this.id}s${i}`;
+      const seg = p2p.has(plan.name) ? await backendFor(kind).createSegment(hostName, this.stateDir, { pointToPoint: true }) : await createPlannedSegment(kind, hostName, this.stateDir, plan);
+      this.segments.set(plan.name, seg);
     }
+    if (p2p.size) log.info(`cluster ${this.id}: 802.3ad segments ${[...p2p].join(', ')} are point-to-point links (${kind === 'bridge' ? 'TAPs joined by tc redirects' : 'two-port VDE hubs'}): LACPDUs reach the partner`);
     for (const [i, node] of this.nodes.entries()) {
       const net = this.networks[i];
       const nics: NicSpec[] = net.nics.map((nic, j) => ({
@@ -204,8 +217,8 @@ export class Cluster {
         backend: this.segments.get(nic.segment)!.nic(port(i + 1, j + 1)),
       }));
       this.macs.set(node.name, nics.map((n) => n.mac));
-      const script = guestNetworkScript(net, this.networks);
-      const config = this.nodeScript(node);
+      const network = networkUnitCommand(guestNetworkScript(net, this.networks));
+      const config = this.nodeSteps(node);
       this.machines.push(
         new Machine({
           name: node.name,
@@ -221,8 +234,9 @@ export class Cluster {
             for (const [j, nic] of net.nics.entries()) await this.segments.get(nic.segment)!.attach(port(i + 1, j + 1));
           },
           afterBoot: async (m) => {
-            await m.succeed(script);
-            if (config) await m.succeed(config);
+            if (config.beforeNetwork) await m.succeed(config.beforeNetwork);
+            await m.succeed(network);
+            if (config.afterNetwork) await m.succeed(config.afterNetwork);
           },
         }),
       );

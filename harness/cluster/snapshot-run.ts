@@ -17,6 +17,7 @@ import type { BackendKind } from '../network/backend.js';
 import { guestNetworkScript } from '../network/guestnet.js';
 import { dataIfaces, type NodeNetwork } from '../network/nodenet.js';
 import type { NetworkProfile } from '../network/profile.js';
+import { networkUnitCommand } from '../network/guest-unit.js';
 import { privateDir } from '../util/paths.js';
 import { checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
 import type { NodeFields, NodeSpec } from './spec.js';
@@ -69,7 +70,7 @@ export class ClusterSnapshots {
       name: spec.name,
       setup: spec.setupSource ? createHash('sha256').update(spec.setupSource).digest('hex').slice(0, 16) : null,
       version: spec.version ?? null,
-      profile: { name: this.c.profile.name, segments: this.c.profile.segments, nics: all.map((n) => n.nics), scripts: all.map((n) => guestNetworkScript(n, all)) },
+      profile: { name: this.c.profile.name, segments: this.c.profile.segments, nics: all.map((n) => n.nics), scripts: all.map((n) => networkUnitCommand(guestNetworkScript(n, all))) },
       nodes: this.c.nodes.map((n) => ({
         config: createHash('sha256').update(this.c.nodeScript(n)).digest('hex').slice(0, 16),
         image: imageId(this.c.images[n.name]),

@@ -27,9 +27,9 @@ import { Forwards } from './forwards.js';
 import { QemuProcess } from './qemu-process.js';
 import { openTerminal, typeInto } from './terminal.js';
 import { Files, type TransferOpts } from './transfer.js';
-import type { ExecResult, MachineEvent, MachineOptions, TimeoutOpt } from './types.js';
+import type { CommandsArgs, ExecResult, MachineEvent, MachineOptions, TimeoutOpt } from './types.js';
 
-export type { ExecResult, MachineOptions, TimeoutOpt, CommandRunner } from './types.js';
+export type { CommandsArgs, ExecResult, MachineOptions, TimeoutOpt, CommandRunner } from './types.js';
 export { GUEST_SHARED_DIR, type TransferOpts } from './transfer.js';
 export { systemctlCommand, type PollingCondition } from './channel.js';
 
@@ -276,14 +276,14 @@ export class Machine {
     return this.channel.execute(command, opts);
   }
 
-  /** Runs each command; throws unless every one exits 0. Returns the concatenated stdout. */
-  succeed(...commands: string[]): Promise<string> {
-    return this.channel.succeed(...commands);
+  /** Runs each command; throws unless every one exits 0. Returns the concatenated stdout. `{ timeout }` last: seconds for each command (default commandTimeout). */
+  succeed(...args: CommandsArgs): Promise<string> {
+    return this.channel.succeed(...args);
   }
 
-  /** Runs each command; throws unless every one exits non-zero. Returns the concatenated stdout. */
-  fail(...commands: string[]): Promise<string> {
-    return this.channel.fail(...commands);
+  /** Runs each command; throws unless every one exits non-zero. Returns the concatenated stdout. `{ timeout }` last: seconds for each command. */
+  fail(...args: CommandsArgs): Promise<string> {
+    return this.channel.fail(...args);
   }
 
   /** Repeats a command until it exits 0; returns its stdout. `timeout` in seconds (default 900). */

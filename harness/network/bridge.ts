@@ -43,6 +43,12 @@ export async function createBridge(name: string, stateDir: string, opts: { vlanF
   await ip('link', 'set', name, 'up');
 }
 
+/** Tags a TAP that QEMU created (see linkOwnerTag) and brings it up, on no bridge (a point-to-point link). */
+export async function tapUp(tap: string, stateDir: string): Promise<void> {
+  noIpv6(tap);
+  await ip('link', 'set', tap, 'alias', linkOwnerTag(stateDir), 'up');
+}
+
 /** Attaches a TAP that QEMU created to a bridge and brings it up. */
 export async function attachTap(tap: string, bridge: string, stateDir: string): Promise<void> {
   noIpv6(tap);

@@ -15,11 +15,14 @@ export function guestNetworkScript(n: NodeNetwork, all: NodeNetwork[]): string {
     'set -e',
     `for i in {1..100}; do ok=1; for n in ${nics.join(' ')}; do [ -e /sys/class/net/$n ] || ok=0; done; [ $ok = 1 ] && break; sleep 0.1; done`,
   ];
+  // 802.3ad needs each port's speed and duplex (the bond keeps a port down without them); virtio-net reports
+  // neither unless told, and takes them from ethtool for exactly this purpose.
+  if (n.bond?.mode === '802.3ad') lines.push(`for n in ${n.bond.slaves.join(' ')}; do ethtool -s $n speed 1000 duplex full; done`);
   const ip: string[] = [];
   const up = new Set<string>();
   if (n.bond) {
     const b = n.bond;
-    ip.push(`link add ${b.name} type bond mode ${b.mode} miimon ${b.miimonMs}`);
+    ip.push(`link add ${b.name} type bond mode ${b.mode} miimon ${b.miimonMs}${b.lacpRate ? ` lacp_rate ${b.lacpRate}` : ''}`);
     for (const s of b.slaves) ip.push(`link set ${s} down`, `link set ${s} master ${b.name}`);
     if (b.mode === 'active-backup') ip.push(`link set ${b.name} type bond primary ${b.slaves[0]}`);
     ip.push(`link set ${b.name} up`);

@@ -61,6 +61,18 @@ describe('profiles', () => {
     expect(s).toContain('addr add 2001:db8:200::3/64 dev bond0.200 nodad');
     expect(s).toContain('addr add 2001:db8:100::3/64 dev bond0.100 nodad');
   });
+  it('an 802.3ad bond carries its LACP rate; lacpRate with another mode is refused', () => {
+    const lacp: NetworkProfile = {
+      name: 'lacp', description: '', segments: ['a', 'b'], nics: ['a', 'b'],
+      bond: { name: 'bond0', mode: '802.3ad', miimonMs: 100, lacpRate: 'fast', slaves: ['eth1', 'eth2'] },
+      networks: { cluster: { parent: 'bond0', prefix: '192.168.1' } },
+    };
+    expect(scriptOf(lacp, nodes[0])).toContain('link add bond0 type bond mode 802.3ad miimon 100 lacp_rate fast');
+    expect(scriptOf(lacp, nodes[0])).toContain("for n in eth1 eth2; do ethtool -s $n speed 1000 duplex full; done\nip -batch - <<'IPCMDS'");
+    expect(scriptOf(getProfile('bonding-vlans'), nodes[0])).not.toContain('ethtool');
+    expect(scriptOf(getProfile('bonding-vlans'), nodes[0])).toContain('link add bond0 type bond mode active-backup miimon 100\n');
+    expect(() => getProfile({ ...lacp, bond: { ...lacp.bond!, mode: 'active-backup' } })).toThrow(/lacpRate applies to mode '802.3ad' only/);
+  });
   it('a new profile is data only', () => {
     const custom: NetworkProfile = {
       name: 'two-nets', description: 'storage on its own NIC', segments: ['a', 'b'], nics: ['a', 'b'],

@@ -18,6 +18,8 @@ export interface BondSpec {
   name: string;
   mode: 'active-backup' | 'balance-rr' | '802.3ad' | 'balance-xor';
   miimonMs: number;
+  /** 802.3ad only: how often the partner is asked for LACPDUs, 'slow' every 30 s (the kernel's default) or 'fast' every 1 s (a silent partner is dropped after 3 s). */
+  lacpRate?: 'slow' | 'fast';
   /** Guest NICs enslaved, first is primary. */
   slaves: string[];
 }
@@ -66,6 +68,7 @@ export function validateProfile(p: NetworkProfile): void {
   for (const s of p.nics) if (!p.segments.includes(s)) throw new ConfigError(field, `NIC on unknown segment '${s}'`, `declare '${s}' in segments`);
   const nicNames = p.nics.map((_, i) => `eth${i + 1}`);
   if (p.bond) for (const s of p.bond.slaves) if (!nicNames.includes(s)) throw new ConfigError(field, `bond slave ${s} is not a data NIC`, `use ${nicNames.join(', ')}`);
+  if (p.bond?.lacpRate && p.bond.mode !== '802.3ad') throw new ConfigError(`${field}.bond.lacpRate`, `lacpRate with mode ${p.bond.mode}`, "lacpRate applies to mode '802.3ad' only: drop it");
   for (const [k, n] of Object.entries(p.networks)) {
     if (!n) continue;
     if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(n.prefix)) throw new ConfigError(`${field}.networks.${k}.prefix`, `'${n.prefix}' is not three octets`, 'use e.g. "192.168.200"');
