@@ -44,6 +44,7 @@ export default defineConfig({
           hookTimeout: 900_000,
           globalSetup: ['scenarios/setup/global.ts'],
           setupFiles: ['harness/report/scope.ts'],
+          includeTaskLocation: true, // a checkpoint's key holds the file's source before the test's line
         },
       },
     ],

@@ -2,8 +2,9 @@
  * `npm run bench`: JSON on stdout (logs on stderr). Measures boot-to-ready (1 VM), succeed('true') round trips,
  * file transfer (100 MiB both ways via the 9p shared dir and the console, MB/s), image build cold and cache hit, 3-node cold boot to all-ready, and cold boot + etcd formation vs snapshot
  * restore of the same 3-node cluster, and boot/round trip per guest architecture (`--arch x86_64|aarch64`, repeatable;
- * default both; `--no-arch` skips it). `--skip-cold-build` skips the ~90 s build; `--only roundtrip` runs only the
- * one-VM boot and round trips (with nixosTest's command framing over the same channel as a baseline);
+ * default both; `--no-arch` skips it), and the per-test checkpoint cost of 3 nodes (bench/checkpoint.ts).
+ * `--skip-cold-build` skips the ~90 s build; `--only roundtrip` runs only the one-VM boot and round trips (with
+ * nixosTest's command framing over the same channel as a baseline); `--only checkpoint` only the checkpoint cost;
  * `--compare previous.json` prints every figure with its ratio to that earlier run (on stderr).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,11 +22,12 @@ import { measureTransfer } from './transfer.js';
 import { archesFromArgs, measureArches } from './arch.js';
 import { measureRoundTrips } from './roundtrip.js';
 import { compareFigures, formatComparison } from './compare.js';
+import { measureCheckpoints } from './checkpoint.js';
 
 const { values: opts } = parseArgs({
   options: { 'skip-cold-build': { type: 'boolean' }, only: { type: 'string' }, compare: { type: 'string' }, arch: { type: 'string', multiple: true }, 'no-arch': { type: 'boolean' } },
 });
-if (opts.only !== undefined && opts.only !== 'roundtrip') throw new Error(`bench: --only ${opts.only} is not known; use --only roundtrip`);
+if (opts.only !== undefined && opts.only !== 'roundtrip' && opts.only !== 'checkpoint') throw new Error(`bench: --only ${opts.only} is not known; use --only roundtrip or --only checkpoint`);
 const only = opts.only;
 const previous: unknown = opts.compare ? JSON.parse(readFileSync(opts.compare, 'utf8')) : undefined; // fail before the run, not after
 const quantile = (xs: number[], q: number) => {
@@ -68,8 +70,21 @@ if (!opts['skip-cold-build'] && !only) {
 const [image, hitMs] = await timeIt(() => ensureImage());
 results.imageCacheHitMs = hitMs;
 
+// Per-test checkpoints (N3X_CHECKPOINTS=each-test): 3 nodes on simple, RUNS + 2 checkpoints, then a full snapshot.
+if (!only || only === 'checkpoint') {
+  const memoryMiB = 1024;
+  const c = await startCluster({ profile: 'simple', nodes: 3, memoryMiB });
+  try {
+    results.checkpointPerTest = await measureCheckpoints(c, RUNS + 2, memoryMiB);
+    const r = results.checkpointPerTest as Awaited<ReturnType<typeof measureCheckpoints>>;
+    console.error(`bench: a checkpoint of 3 nodes adds ${r.checkpointMs.medianMs} ms per test (median of ${r.checkpointMs.n}; a full snapshot ${r.fullSnapshotMs} ms), ${r.checkpointMB.join('/')} MB each`);
+  } finally {
+    await c.stop();
+  }
+}
+
 // One VM: boot to backdoor ready, then 200 round trips.
-{
+if (only !== 'checkpoint') {
   const m = new Machine({ name: 'bench', image: image as ImageFiles, stateDir: join(stateRoot(), `bench-${process.pid}`) });
   try {
     const [, bootMs] = await timeIt(() => m.start());

@@ -68,7 +68,7 @@ export const NEEDS = /** @type {const} */ ({
   report: ['chromium'],
   nixos: ['nix-instantiate'],
   // The `host` test project: qcow2 files (qemu-img, qemu-io), host links (ip), the NixOS parse/eval check, the packed package (tar).
-  'host-tests': ['qemu-img', 'qemu-io', 'ip', 'nix-instantiate', 'tar'],
+  'host-tests': ['qemu-img', 'qemu-io', 'ip', 'nix-instantiate', 'tar', 'vde_switch'],
 });
 
 /** @typedef {keyof typeof NEEDS} Need */

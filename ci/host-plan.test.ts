@@ -115,7 +115,7 @@ describe('NEEDS: a job installs only what its work needs', () => {
   it('vm, nixos and host-tests on a bare runner: their packages and nothing else', () => {
     expect(hostPlan(facts(everything), ['vm']).packages).toEqual(['qemu-system-x86', 'qemu-utils', 'vde2', 'iproute2']);
     expect(hostPlan(facts(everything), ['nixos']).packages).toEqual(['nix-bin']);
-    expect(hostPlan(facts(everything), ['host-tests']).packages).toEqual(['qemu-utils', 'iproute2', 'tar', 'nix-bin']);
+    expect(hostPlan(facts(everything), ['host-tests']).packages).toEqual(['qemu-utils', 'vde2', 'iproute2', 'tar', 'nix-bin']);
     expect(packagesFor(['aarch64'])).toEqual(['qemu-system-arm', 'qemu-user-static', 'binfmt-support', 'arch-test', 'qemu-efi-aarch64']);
   });
 

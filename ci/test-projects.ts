@@ -10,7 +10,7 @@ import type { Need } from './host-plan.mjs';
  * Tests that need host tools or root, not VMs: qcow2 files (qemu-img), host links (ip, as root), Nix's parser,
  * and node-pty (built by npm ci with make/g++/python3; the unit job installs with --ignore-scripts).
  */
-export const HOST_TESTS = ['harness/arch/install.test.ts', 'harness/images/disks.test.ts', 'harness/cluster/registry.test.ts', 'images/nixos/contract.test.ts', 'harness/console/backdoor.test.ts'];
+export const HOST_TESTS = ['harness/arch/install.test.ts', 'harness/images/disks.test.ts', 'harness/cluster/registry.test.ts', 'images/nixos/contract.test.ts', 'harness/console/backdoor.test.ts', 'harness/network/vde.test.ts'];
 
 /** The unit project: everything outside scenarios/ but the host tests. */
 export const UNIT_INCLUDE = ['harness/**/*.test.ts', 'profiles/**/*.test.ts', 'ci/**/*.test.ts', 'bench/**/*.test.ts', 'images/**/*.test.ts', 'scenarios/lib/**/*.test.ts'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emit, subscribe, type HarnessEvent } from './events.js';
+import { emit, subscribe, withinAction, type HarnessEvent } from './events.js';
 
 describe('the event sink', () => {
   it('hands every event, stamped with the time, to each listener until it unsubscribes', () => {
@@ -23,5 +23,17 @@ describe('the event sink', () => {
     a();
     b();
     expect(got).toEqual(['heal']);
+  });
+
+  it('names the outermost harness action on every event emitted inside it, also after an await, and none outside', async () => {
+    const got: HarnessEvent[] = [];
+    const stop = subscribe((e) => got.push(e));
+    await withinAction('partition', async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      await withinAction('netem', async () => emit({ kind: 'heal', cluster: 'in' }));
+    });
+    emit({ kind: 'heal', cluster: 'out' });
+    stop();
+    expect(got.map((e) => ['cluster' in e ? e.cluster : undefined, e.within])).toEqual([['in', 'partition'], ['out', undefined]]);
   });
 });

@@ -6,7 +6,7 @@
 import './report/record.js'; // the run report listens to this process's events
 
 // Machines and clusters
-export { Machine, GUEST_SHARED_DIR, systemctlCommand, type MachineOptions, type ExecResult, type TimeoutOpt, type CommandRunner, type TransferOpts, type PollingCondition } from './machine/machine.js';
+export { Machine, GUEST_SHARED_DIR, systemctlCommand, type MachineOptions, type ExecResult, type TimeoutOpt, type CommandsArgs, type CommandRunner, type TransferOpts, type PollingCondition } from './machine/machine.js';
 export { Cluster, startCluster, snapshotsOff, type ClusterOptions, type NodeSpec, type NodeFields, type SnapshotSpec } from './cluster/cluster.js';
 export { listSnapshots, pruneSnapshots, snapshotCacheDir, type SnapshotMeta } from './cluster/snapshot.js';
 export { reaperOff } from './cluster/reaper.js';
@@ -26,6 +26,7 @@ export { N3xError, TestFailure, CommandFailedError, WaitTimeoutError, InfraError
 // Networks
 export { validateNetem, netemCommand, type NetemSpec } from './network/netem.js';
 export { addressOf, ifaceOf, type NetworkProfile } from './network/profile.js';
+export type { NodeNic, NodeNetwork, NodeNetworkOptions, PortVlans } from './network/nodenet.js';
 export { n3xLinks } from './network/bridge.js';
 export { profiles, getProfile, profileName, netemProfiles, type ProfileName, type NetemProfileName } from '../profiles/index.js';
 // k3s

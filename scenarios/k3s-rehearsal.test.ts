@@ -5,25 +5,32 @@
  * only once it is a full etcd voter (Debian's etcd in k3s's layout, read with k3s's client certificate), the
  * kubeconfig fetched and rewritten, every server's API reached from the host through its 127.0.0.1 forward with
  * client-certificate TLS, label selectors, server-side apply, the ready-watch end to end, nodes that survive
- * reboot() and crash() + start() (on the first profile, booted cold), and the loss of the first server on every profile (the
- * VIP moves on that profile's cluster interface, the host client fails over).
+ * reboot() and crash() + start(), and the loss of the first server (the VIP moves, the host client fails over) — all of
+ * that on the first profile, booted cold at the real scenarios' memory. The other profiles run the per-profile part
+ * of the path (flags, addresses, interfaces, frames) on 1 server + 1 agent restored from a booted snapshot: the HA
+ * machinery has no profile-specific code but the VIP's interface, which vip.test.ts checks for every profile.
  * It proves the harness's path on machines without k3s; it is never a k3s pass (see k3s-vlans & co. for that).
  */
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { budgetFor, useK3s } from './lib/k3s.js';
 import { expectFullFramesBetweenNodes } from './lib/k3s-frames.js';
-import { STANDIN_AIRGAP_NAME, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
+import { STANDIN_AIRGAP_NAME, STANDIN_JOIN_PORT, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
 import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, registrationAddress, type Machine, profileName } from '../harness/index.js';
 
-const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'simple,vlans,bonding-vlans').split(',').map(profileName);
-const budget = budgetFor('k3s-rehearsal', { servers: 3 });
-const b = budget;
-const ROLES = ['server', 'server', 'server', 'agent'] as const;
+const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'vlans,simple,bonding-vlans').split(',').map(profileName);
+const haBudget = budgetFor('k3s-rehearsal', { servers: 3 });
+const smallBudget = budgetFor('k3s-rehearsal', { servers: 1 });
+const HA_ROLES = ['server', 'server', 'server', 'agent'] as const;
+const SMALL_ROLES = ['server', 'agent'] as const;
 
-describe.each(profiles.map((p, i) => [p, i === 0] as const))(`k3s-rehearsal on %s with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, (profile, cold) => {
-  // The first profile boots cold at the real scenarios' memory (2048 / 1536 MiB); the others restore a snapshot at less.
-  const h = useK3s(profile, { budget, roles: [...ROLES], binary: standinBinary(), ...(cold ? {} : { serverMemoryMiB: 768, agentMemoryMiB: 512, snapshot: 'booted' }) });
+describe.each(profiles.map((p, i) => [p, i === 0 ? 'HA, cold' : '1 server + 1 agent, restored'] as const))(`k3s-rehearsal on %s (%s) with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, (profile, kind) => {
+  // The first profile: HA booted cold at the real scenarios' memory (2048 / 1536 MiB); the others: small, from a snapshot.
+  const ha = kind === 'HA, cold';
+  const b = ha ? haBudget : smallBudget;
+  const sizes = ha ? {} : { serverMemoryMiB: 768, agentMemoryMiB: 512, snapshot: 'booted' };
+  // keepalived asks the stand-in's join port for /ping: its API port requires a client certificate (k3s's does not).
+  const h = useK3s(profile, { budget: b, roles: [...(ha ? HA_ROLES : SMALL_ROLES)], binary: standinBinary(), healthPort: STANDIN_JOIN_PORT, ...sizes });
 
   /** The persistent pieces of a prepared node, as seen in the guest. */
   async function expectPrepared(m: Machine): Promise<void> {
@@ -102,8 +109,8 @@ describe.each(profiles.map((p, i) => [p, i === 0] as const))(`k3s-rehearsal on %
     await expectFullFramesBetweenNodes(h.cluster, { timeout: b.wait('frames', 'trunkPing') });
   }, b.vitestTimeout('frames'));
 
-  // reboot and crash go through no profile-specific code: the first (cold) profile only, to keep the file's time down.
-  if (cold) {
+  // reboot, crash and the first server's loss go through no profile-specific code: the HA profile only.
+  if (ha) {
     it(`${STANDIN_NAME}: reboot() of the agent — unit, layer mount, modules, sysctls and route come back; the node is Ready again`, async ({ signal }) => {
       const agent = h.m(h.k3s.nodes.find((n) => n.role === 'agent')!.name);
       const boot = agent.bootId;
@@ -132,19 +139,19 @@ describe.each(profiles.map((p, i) => [p, i === 0] as const))(`k3s-rehearsal on %
       await expectPrepared(m);
       await h.k3s.waitNodesReady({ timeout: b.wait('crash', 'nodesReady'), signal });
     }, b.vitestTimeout('crash'));
-  }
 
-  it(`${STANDIN_NAME}: losing the first server — the VIP moves, the host client fails over, the survivors see it NotReady, the agent's heartbeats go on through the VIP`, async ({ signal }) => {
-    const first = h.k3s.servers[0].name;
-    const vip = registrationAddress(h.cluster.profile);
-    await h.m(first).crash();
-    const within = b.wait('loseFirst', 'vip');
-    const held = await Promise.all(h.k3s.servers.slice(1).map(async (s) => (await h.m(s.name).execute(`for i in $(seq ${within - 10}); do ip -4 -o addr show | grep -qw ${vip} && exit 0; sleep 1; done; exit 1`, { timeout: within })).status === 0));
-    expect(held.filter(Boolean), `servers holding ${vip}`).toHaveLength(1);
-    await h.k3s.waitReadyz({ timeout: b.wait('loseFirst', 'readyz'), signal });
-    expect(h.k3s.apiServer.name).not.toBe(first);
-    await h.k3s.waitNodeNotReady(first, { timeout: b.wait('loseFirst', 'notReady'), signal });
-    const agent = h.k3s.nodes.find((n) => n.role === 'agent')!.name;
-    await h.k3s.waitNodes({ names: [agent, ...h.k3s.servers.slice(1).map((s) => s.name)], timeout: b.wait('loseFirst', 'agentReady'), signal });
-  }, b.vitestTimeout('loseFirst'));
+    it(`${STANDIN_NAME}: losing the first server — the VIP moves, the host client fails over, the survivors see it NotReady, the agent's heartbeats go on through the VIP`, async ({ signal }) => {
+      const first = h.k3s.servers[0].name;
+      const vip = registrationAddress(h.cluster.profile);
+      await h.m(first).crash();
+      const within = b.wait('loseFirst', 'vip');
+      const held = await Promise.all(h.k3s.servers.slice(1).map(async (s) => (await h.m(s.name).execute(`for i in $(seq ${within - 10}); do ip -4 -o addr show | grep -qw ${vip} && exit 0; sleep 1; done; exit 1`, { timeout: within })).status === 0));
+      expect(held.filter(Boolean), `servers holding ${vip}`).toHaveLength(1);
+      await h.k3s.waitReadyz({ timeout: b.wait('loseFirst', 'readyz'), signal });
+      expect(h.k3s.apiServer.name).not.toBe(first);
+      await h.k3s.waitNodeNotReady(first, { timeout: b.wait('loseFirst', 'notReady'), signal });
+      const agent = h.k3s.nodes.find((n) => n.role === 'agent')!.name;
+      await h.k3s.waitNodes({ names: [agent, ...h.k3s.servers.slice(1).map((s) => s.name)], timeout: b.wait('loseFirst', 'agentReady'), signal });
+    }, b.vitestTimeout('loseFirst'));
+  }
 });

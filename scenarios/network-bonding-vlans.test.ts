@@ -9,7 +9,7 @@ const activeSlave = async (m: { succeed(c: string): Promise<string> }) =>
 
 describe.sequential('network-bonding-vlans: 3 nodes, bond0 + VLANs', () => {
   const h = useCluster({ profile: 'bonding-vlans', nodes: 3, snapshot: 'booted' });
-  reachabilityTests(h);
+  reachabilityTests(h, 'bonding-vlans');
 
   it('bond0 is active-backup over eth1 and eth2 with VLANs 200 and 100 on top', async () => {
     const m = h.m('n100-1');

@@ -11,7 +11,7 @@ for (const network of backends) {
   d.describe(d.title(`network-simple on ${network}`), () => {
     describe.sequential('3 nodes', () => {
       const h = useCluster({ profile: 'simple', nodes: 3, network });
-      reachabilityTests(h);
+      reachabilityTests(h, 'simple');
       partitionTests(h);
       netemTests(h);
     });

@@ -6,7 +6,7 @@ import { netemTests, partitionTests, reachabilityTests } from './lib/network-sui
 
 describe.sequential('network-vlans: 3 nodes on an 802.1Q trunk', () => {
   const h = useCluster({ profile: 'vlans', nodes: 3, snapshot: 'booted' });
-  reachabilityTests(h);
+  reachabilityTests(h, 'vlans');
 
   it('interfaces are eth1.200 (192.168.200.x) and eth1.100 (192.168.100.x) with VLAN ids 200 and 100', async () => {
     const m = h.m('n100-2');
@@ -55,4 +55,44 @@ describe.sequential('network-vlans: 3 nodes on an 802.1Q trunk', () => {
 
   partitionTests(h);
   netemTests(h);
+});
+
+/**
+ * The seed's production layout on a switch that enforces VLAN membership: n100-1 trunks VLANs 200 and 100,
+ * n100-2 trunks only VLAN 200, `storage` is an access port on VLAN 100. n100-2 must not reach VLAN 100.
+ */
+describe.sequential('network-vlans: a switch that keeps each port to its VLANs', () => {
+  const h = useCluster({
+    profile: 'vlans',
+    nodes: ['n100-1', { name: 'n100-2', nics: [{ segment: 'trunk', tagged: [200] }] }, { name: 'storage', nics: [{ segment: 'trunk', vlan: 100 }] }],
+  });
+
+  it('the trunk segment filters VLANs (bridge vlan_filtering where the host kernel has it, else VDE port VLANs)', () => {
+    const [trunk] = h.cluster.segmentsInfo();
+    expect(trunk.filter).toMatch(/^(bridge vlan_filtering|vde port VLANs)$/);
+    console.log(`trunk ${trunk.hostName}: ${trunk.kind}, VLANs enforced by ${trunk.filter}`);
+  });
+
+  it('ports pass their VLANs: n100-2 reaches n100-1 on VLAN 200 tagged, the access port reaches n100-1 on VLAN 100 untagged', async () => {
+    await h.m('n100-2').succeed(`ping -c 2 -W 5 ${h.cluster.address('n100-1')}`);
+    await h.m('storage').succeed(`ping -c 2 -W 5 ${h.cluster.address('n100-1', 'storage')}`);
+    expect(await h.m('storage').succeed('ip -4 -o addr show dev eth1')).toContain('192.168.100.3/24');
+  });
+
+  it('n100-2, whose port lacks VLAN 100, reaches no VLAN 100 address, tagging frames itself or sending them untagged', async () => {
+    const m = h.m('n100-2');
+    const targets = [h.cluster.address('n100-1', 'storage'), h.cluster.address('storage', 'storage')];
+    await m.succeed('ip link add link eth1 name eth1.100 type vlan id 100', 'ip link set eth1.100 up', 'ip addr add 192.168.100.202/24 dev eth1.100');
+    try {
+      for (const t of targets) await m.fail(`ping -c 3 -W 1 ${t}`);
+    } finally {
+      await m.succeed('ip link del eth1.100');
+    }
+    await m.succeed('ip addr add 192.168.100.202/24 dev eth1');
+    try {
+      for (const t of targets) await m.fail(`ping -c 3 -W 1 ${t}`);
+    } finally {
+      await m.succeed('ip addr del 192.168.100.202/24 dev eth1');
+    }
+  });
 });

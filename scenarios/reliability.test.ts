@@ -71,7 +71,7 @@ describe.sequential('reliability: interrupts leave nothing behind', () => {
 });
 
 describe.sequential('scenario deadline', () => {
-  it('a scenario past its deadline interrupts the command, saves diagnostics, stops its cluster and fails at once', async () => {
+  it('a scenario past its deadline interrupts the command, saves diagnostics, stops its cluster and fails the run', async () => {
     const root = mkdtempSync(join(scratch, 'deadline-'));
     const artifacts = mkdtempSync(join(scratch, 'deadline-art-'));
     const r = await execa('npx', ['vitest', 'run', '--config', 'fixtures/deadline/vitest.config.ts'], { env: { N3X_STATE_DIR: root, N3X_ARTIFACTS: artifacts, N3X_SCENARIO_DEADLINE_S: '5' }, reject: false, all: true });

@@ -3,46 +3,14 @@
  * guest, come back, exit; nothing is left running. Then keep-on-failure → attach from another terminal → stop.
  */
 import { execFileSync } from 'node:child_process';
-import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
-import type { IPty } from 'node-pty';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NotYet, retryUntil } from '../harness/index.js';
 import { useScratchDir } from '../harness/vitest.js';
+import { killTerminals, terminal as inTerminal } from './lib/terminal.js';
 
 const root = useScratchDir('n3x-repl-');
 const env = { ...process.env, N3X_STATE_DIR: root } as Record<string, string>;
-const ptys: IPty[] = [];
-
-/** node-pty, loaded on first use (a native module: `npm rebuild node-pty` builds it with python3, make, g++). */
-async function loadPty(): Promise<typeof import('node-pty')> {
-  try {
-    return await import('node-pty');
-  } catch (e) {
-    throw new Error(`node-pty is not usable (${(e as Error).message}); build it with \`npm rebuild node-pty\` (needs python3, make and g++)`);
-  }
-}
-
-/** Runs `command` in a new 160×50 pseudo-terminal; `screen()` is everything it printed, escape sequences removed. */
-async function terminal(command: string) {
-  const pty = await loadPty();
-  const p = pty.spawn('bash', ['-c', `${command}; echo EXITED-$?`], { name: 'xterm-256color', cols: 160, rows: 50, cwd: process.cwd(), env });
-  ptys.push(p);
-  let out = '';
-  p.onData((d) => (out += d));
-  const screen = () => stripVTControlCharacters(out).replace(/\r\n?/g, '\n');
-  return {
-    screen,
-    type: (text: string) => p.write(text),
-    key: (k: 'Enter' | 'C-]') => p.write(k === 'Enter' ? '\r' : '\x1d'),
-    waitFor: (re: RegExp, timeout = 60) =>
-      retryUntil(async () => {
-        const t = screen();
-        if (!re.test(t)) throw new NotYet(`terminal so far:\n${t.split('\n').filter(Boolean).slice(-8).join('\n')}`);
-        return t;
-      }, { timeout: timeout, what: `${re} on the terminal`, interval: 0.2, maxInterval: 0.5 }),
-  };
-}
+const terminal = (command: string) => inTerminal(command, env);
 const ls = async () => JSON.parse((await execa('npx', ['tsx', 'harness/cli/main.ts', 'ls', '--json'], { env: { N3X_STATE_DIR: root } })).stdout) as { id: string; status: string }[];
 const qemusUnder = () => {
   try {
@@ -53,7 +21,7 @@ const qemusUnder = () => {
 };
 
 afterAll(async () => {
-  for (const p of ptys) p.kill('SIGKILL');
+  killTerminals();
   await execa('npx', ['tsx', 'harness/cli/main.ts', 'stop', '--all'], { env: { N3X_STATE_DIR: root }, reject: false });
 });
 

@@ -1,9 +1,11 @@
 /**
  * The run report, seen in a real browser: a nested Vitest run of a 3-node bonding-vlans fixture (one test
- * passes; one cuts a link, shapes, partitions and fails on purpose; one is skipped) writes its report;
- * headless Chromium (Debian's, driven by playwright-core) opens it from disk and must show every machine and
- * VLAN interface in the topology, the failed test's error and serial tail, and load nothing from the network.
- * Screenshots go to artifacts/ (report-screenshot.png, full page; report-top.png, the first screen).
+ * passes; one jumps a guest clock and runs a seeded nemesis of every fault kind; one cuts a link, shapes,
+ * partitions and fails on purpose; one is skipped) writes its report; headless Chromium (Debian's, driven by
+ * playwright-core) opens it from disk and must show every machine and VLAN interface in the topology, the failed
+ * test's error and serial tail, the timeline (lanes, command ticks with hover text, fault spans, test bands, the
+ * nemesis row), and load nothing from the network. Screenshots go to artifacts/ (report-screenshot.png, full
+ * page; report-top.png, the first screen; report-timeline.png).
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { artifactsDir, type ReportData } from '../harness/index.js';
+import { expectTimeline } from './lib/report-page.js';
 
 // Debian's chromium (ci/setup.sh installs it); N3X_CHROMIUM or Google Chrome (preinstalled on GitHub's Ubuntu runners) also do.
 const CHROMIUM = [process.env.N3X_CHROMIUM, '/usr/bin/chromium', '/usr/bin/google-chrome'].find((p): p is string => !!p && existsSync(p));
 // Flags from shared/design/dependencies.md: no sandbox as root, and no background traffic to outside hosts.
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const work = mkdtempSync(join(tmpdir(), 'n3x-report-'));
+// Boot, a nemesis whose crash costs a cold boot, and the failing test, under TCG.
+const NESTED_RUN_S = 1500;
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.sequential('run report', () => {
@@ -37,7 +42,7 @@ describe.sequential('run report', () => {
     index = fileURLToPath(last.replace('n3x report: ', ''));
     expect(index).toBe(join(work, 'artifacts', 'report', 'index.html'));
     const data = JSON.parse(readFileSync(join(work, 'artifacts', 'report', 'report.json'), 'utf8')) as ReportData;
-    expect(data.counts).toMatchObject({ files: 1, passed: 1, failed: 1, skipped: 1 });
+    expect(data.counts).toMatchObject({ files: 1, passed: 2, failed: 1, skipped: 1 });
     const [cluster] = data.files[0].clusters;
     const atFailure = cluster.atFailure!.topology; // the faults in force when the test failed
     expect(atFailure.machines.map((m) => m.name)).toEqual(['n100-1', 'n100-2', 'n100-3']);
@@ -57,10 +62,15 @@ describe.sequential('run report', () => {
     const seq = cluster.machines[1].commands.find((c) => c.command.text === 'seq 1 30000');
     expect(seq?.stdout.omitted).toBeGreaterThan(0);
     expect(readFileSync(join(work, 'artifacts', 'report', seq!.stdout.file!), 'utf8').split('\n')).toHaveLength(30001);
+    const tl = data.files[0].timeline!;
+    expect(tl.lanes.map((l) => l.machine)).toEqual(['n100-1', 'n100-2', 'n100-3']);
+    expect(new Set(tl.lanes.flatMap((l) => l.spans.map((s) => s.kind)))).toEqual(new Set(['partition', 'link', 'netem', 'down', 'clock']));
+    expect(tl.nemeses.map((n) => [n.seed, n.faults.length, n.faults.every((f) => f.to !== undefined && !f.open), n.error])).toEqual([[2303, 5, true, undefined]]);
+    expect(tl.tests.filter((t) => t.failedAt).map((t) => data.files[0].tests.find((x) => x.id === t.test)?.name)).toEqual(['fails on purpose after cutting a link, shaping and partitioning']);
     cpSync(join(work, 'artifacts', 'report'), join(artifactsDir(), 'report-fixture'), { recursive: true });
-  });
+  }, NESTED_RUN_S * 1000);
 
-  it('headless Chromium shows every machine and VLAN interface, the failure with its serial tail, and loads nothing remote', async (ctx) => {
+  it('headless Chromium shows every machine and VLAN interface, the failure with its serial tail, the timeline, and loads nothing remote', async (ctx) => {
     if (!CHROMIUM) return ctx.skip('no /usr/bin/chromium: apt-get install chromium (ci/setup.sh installs it), or set N3X_CHROMIUM');
     expect(index, 'the nested run above must have written a report').not.toBe('');
     const { chromium } = await import('playwright-core');
@@ -94,6 +104,16 @@ describe.sequential('run report', () => {
       expect(failureText).toContain('serial tail of n100-2');
       expect(failureText).toMatch(/\[\s*\d+\.\d+\] n3x-report-fixture: about to fail/);
       expect(await page.getByText('skipped: no k3s binary in this fixture').isVisible()).toBe(true);
+      await expectTimeline(page, {
+        machines: ['n100-1', 'n100-2', 'n100-3'],
+        command: { machine: 'n100-2', text: 'seq 1 30000' },
+        spans: ['partition', 'link', 'netem', 'down', 'clock'],
+        link: { machine: 'n100-2', label: 'link eth1 cut' },
+        tests: ['reaches every peer over bond0.200 and bond0.100', 'a seeded nemesis runs every fault kind and heals them', 'fails on purpose after cutting a link, shaping and partitioning'],
+        failed: 'fails on purpose after cutting a link, shaping and partitioning',
+        nemesis: { seed: 2303, faults: 5 },
+      });
+      await page.locator('svg.timeline').first().screenshot({ path: join(artifactsDir(), 'report-timeline.png') });
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
 
       await page.screenshot({ path: join(artifactsDir(), 'report-screenshot.png'), fullPage: true });

@@ -16,7 +16,7 @@ export const LAYERS: string[][] = [
   ['harness/events.ts'],
   ['harness/machine/'],
   ['harness/cluster/'],
-  ['harness/k3s/', 'harness/report/', 'harness/nemesis/'],
+  ['harness/k3s/', 'harness/report/', 'harness/nemesis/', 'harness/rewind/'],
   ['harness/testing/', 'harness/repl/'],
   ['harness/cli/', 'harness/index.ts', 'harness/vitest.ts', 'harness/arch/'],
 ];

@@ -19,6 +19,8 @@ import { Cluster, startCluster } from '../cluster/cluster.js';
 import { listClusters, stopAllClusters, stopCluster } from '../cluster/registry.js';
 import type { ReapReport } from '../cluster/reap.js';
 import { openRepl } from '../repl/repl.js';
+import { checkpointsCommand, openCheckpointRepl } from './checkpoints.js';
+import { parseNodeList } from './nodelist.js';
 import { stateRoot } from '../util/paths.js';
 import { profileName } from '../../profiles/index.js';
 import { ConfigError } from '../errors.js';
@@ -131,6 +133,8 @@ snapshots
     console.log(gone.length ? `removed ${gone.length} snapshot(s)` : 'nothing to prune');
   });
 
+checkpointsCommand(program);
+
 images
   .command('fetch-k3s')
   .description('download the official k3s release assets into the cache and verify them against the release sha256 list')
@@ -147,11 +151,11 @@ program
   .command('repl')
   .description('boot a cluster and open a REPL on it (exiting stops it)')
   .option('--profile <name>', 'network profile', 'vlans')
-  .option('--nodes <list>', 'node count or comma-separated names', '3')
+  .option('--nodes <list>', 'node count, or comma-separated names each with its VLANs (client:1,router:2+1,server:2)', '3')
   .option('--network <backend>', 'bridge or vde')
   .option('--keep', 'leave the cluster running on exit (attach again later)')
   .action(async (o: { profile: string; nodes: string; network?: 'bridge' | 'vde'; keep?: boolean }) => {
-    const nodes = /^\d+$/.test(o.nodes) ? Number(o.nodes) : o.nodes.split(',');
+    const nodes = parseNodeList(o.nodes);
     const c = await startCluster({ profile: profileName(o.profile), nodes, network: o.network });
     await openRepl(c, { onExit: o.keep ? 'detach' : 'stop' });
     process.exit(0);
@@ -159,10 +163,17 @@ program
 
 program
   .command('attach')
-  .description('open the REPL on a running (kept) cluster; exiting leaves it running')
-  .argument('<id>', 'cluster id (npx n3x ls)')
+  .description('open the REPL on a running (kept) cluster, exiting leaves it running; or, with --checkpoint, on the cluster as it was before a test (exiting stops it)')
+  .argument('[id]', 'cluster id (npx n3x ls)')
   .option('--stop', 'stop the cluster when the REPL exits')
-  .action(async (id: string, o: { stop?: boolean }) => {
+  .option('--checkpoint <id>', "restore a test's checkpoint (npx n3x checkpoints list) and list the test's recorded steps; .replay runs them")
+  .option('--keep', 'with --checkpoint: leave the restored cluster running on exit')
+  .action(async (id: string | undefined, o: { stop?: boolean; checkpoint?: string; keep?: boolean }) => {
+    if (o.checkpoint) {
+      await openCheckpointRepl(o.checkpoint, o.keep ? 'detach' : 'stop');
+      process.exit(0);
+    }
+    if (!id) throw new ConfigError('id', 'missing cluster id', 'see `npx n3x ls`, or give --checkpoint <id>');
     const c = await Cluster.attach(id);
     await openRepl(c, { onExit: o.stop ? 'stop' : 'detach' });
     process.exit(0);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { chooseBackend } from '../network/backend.js';
-import { emulatedNote, imageCounts, macFor, normalizeNodes } from './cluster.js';
+import type { NetworkProfile } from '../network/profile.js';
+import { Cluster, emulatedNote, imageCounts, macFor, normalizeNodes } from './cluster.js';
 
 describe('normalizeNodes', () => {
   it('defaults to three n100 nodes', () => {
@@ -53,5 +54,17 @@ describe('chooseBackend', () => {
     expect(chooseBackend(undefined, { N3X_NET: 'vde' }, true).kind).toBe('vde');
     expect(chooseBackend('bridge', { N3X_NET: 'vde' }, true).kind).toBe('bridge');
     expect(() => chooseBackend('ovs', {}, true)).toThrow(/bridge' or 'vde/);
+  });
+});
+
+describe('Cluster.create', () => {
+  it('refuses 802.3ad over a segment of more than two ports before any image or VM', async () => {
+    const profile: NetworkProfile = {
+      name: 'lacp', description: '', segments: ['a', 'b'], nics: ['a', 'b'],
+      bond: { name: 'bond0', mode: '802.3ad', miimonMs: 100, slaves: ['eth1', 'eth2'] },
+      networks: { cluster: { parent: 'bond0', prefix: '192.168.1' } },
+    };
+    await expect(Cluster.create({ profile, nodes: 3 })).rejects.toThrow(ConfigError);
+    await expect(Cluster.create({ profile, nodes: 3 })).rejects.toThrow(/802\.3ad over segment 'a' of 3 ports/);
   });
 });

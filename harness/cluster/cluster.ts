@@ -9,12 +9,17 @@ import { ConfigError, N3xError } from '../errors.js';
 import type { ImageFiles, ImageOption } from '../images/cache.js';
 import { logger } from '../log.js';
 import { Machine } from '../machine/machine.js';
-import { backendFor, chooseBackend, type BackendKind, type Segment } from '../network/backend.js';
+import { backendFor, chooseBackend, createPlannedSegment, type BackendKind, type Segment, type SegmentInfo } from '../network/backend.js';
+import { fabricPlan } from '../network/fabric.js';
+import { guestNetworkScript } from '../network/guestnet.js';
+import { dataIfaces, linkOf, nodeAddress, nodeAddress6, nodeNetwork, type NodeNetwork } from '../network/nodenet.js';
+import { networkUnitCommand } from '../network/guest-unit.js';
+import { pointToPointSegments } from '../network/lacp.js';
 import { healCommand, partitionCommand } from '../network/partition.js';
-import { address6Of, addressOf, guestNetworkScript, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
+import { ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
 import { getProfile, type ProfileName } from '../../profiles/index.js';
-import { emit, type ClusterMember } from '../events.js';
-import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, type NodeConfig } from './nodeconfig.js';
+import { emit, withinAction, type ClusterMember } from '../events.js';
+import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, nodeConfigSteps, type NodeConfig } from './nodeconfig.js';
 import { macFor, nodeFields, normalizeNodes, type NodeFields, type NodeSpec } from './spec.js';
 import { ClusterSnapshots, type SnapshotHost } from './snapshot-run.js';
 import { resolveNodeImages } from './nodeimages.js';
@@ -47,6 +52,11 @@ export interface ClusterOptions extends NodeConfig, NodeFields {
   image?: ImageOption;
   /** Network backend; default N3X_NET, else bridge as root and vde otherwise. */
   network?: BackendKind;
+  /**
+   * Whether a segment whose ports carry different VLANs keeps each port to its own (default true): a node whose
+   * port lacks VLAN 100 cannot reach VLAN 100, even tagging frames itself. false: every segment is a hub.
+   */
+  enforceVlans?: boolean;
   /** Deadline in seconds for each machine's boot to reach the backdoor (default 120 under TCG, 60 under KVM). */
   bootTimeout?: number;
   /** Label for logs and `n3x ls`. */
@@ -77,6 +87,8 @@ export class Cluster {
   readonly profile: NetworkProfile;
   readonly machines: Machine[] = [];
   readonly nodes: NodeSpec[];
+  /** Each node's data plane (its NICs, their ports' VLANs, its links), in node order. */
+  readonly networks: NodeNetwork[];
   readonly stateDir: string;
   readonly backend: BackendKind;
   private segments = new Map<string, Segment>();
@@ -97,6 +109,7 @@ export class Cluster {
   private constructor(readonly opts: ClusterOptions, private readonly images: Record<string, ImageFiles>, id?: string) {
     this.profile = getProfile(opts.profile);
     this.nodes = normalizeNodes(opts.nodes);
+    this.networks = this.nodes.map((n, i) => nodeNetwork(this.profile, n, i + 1));
     this.id = id ?? unusedRunId();
     this.stateDir = privateDir(join(stateRoot(), this.id));
     this.backend = chooseBackend(opts.network).kind;
@@ -104,18 +117,28 @@ export class Cluster {
     this.snapshots = new ClusterSnapshots(this.snapshotHost());
   }
 
-  /** The guest script applying a node's configuration (cluster defaults merged with its own); '' when none. */
-  private nodeScript(node: NodeSpec): string {
+  /** The guest scripts applying a node's configuration (cluster defaults merged with its own) around the network set-up. */
+  private nodeSteps(node: NodeSpec): { beforeNetwork: string; afterNetwork: string } {
     const c = mergeNodeConfig(this.opts, node);
-    return isEmptyNodeConfig(c) ? '' : nodeConfigScript(c);
+    return isEmptyNodeConfig(c) ? { beforeNetwork: '', afterNetwork: '' } : nodeConfigSteps(c);
+  }
+
+  /** The same as one script (what a snapshot key hashes); '' when none. */
+  private nodeScript(node: NodeSpec): string {
+    const { beforeNetwork, afterNetwork } = this.nodeSteps(node);
+    return [beforeNetwork, afterNetwork].filter(Boolean).join('\n');
   }
 
   /** Validates options and resolves the image; nothing is started. */
   static async create(opts: ClusterOptions): Promise<Cluster> {
-    getProfile(opts.profile);
+    const profile = getProfile(opts.profile);
     const nodes = normalizeNodes(opts.nodes);
-    for (const n of nodes) nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
+    for (const [i, n] of nodes.entries()) {
+      nodeConfigScript(mergeNodeConfig(opts, n)); // ConfigError before any VM
+      nodeNetwork(profile, n, i + 1);
+    }
     chooseBackend(opts.network);
+    pointToPointSegments(getProfile(opts.profile), nodes.map((n) => n.name)); // 802.3ad only where it can negotiate
     return new Cluster(opts, await resolveNodeImages(opts, nodes));
   }
 
@@ -126,19 +149,39 @@ export class Cluster {
     return m;
   }
 
-  /** Guest interface of a logical network (eth1, eth1.200, bond0.100). */
-  iface(net: NetName = 'cluster'): string {
-    return ifaceOf(this.profile, net);
+  /**
+   * Guest interface of a logical network or VLAN (eth1, eth1.200, bond0.100): the profile's, or (name given)
+   * that node's, or for a VLAN number without a name the first node's on it; throws when the node is not on it.
+   */
+  iface(net: NetName | number = 'cluster', name?: string): string {
+    if (name === undefined && typeof net === 'string') return ifaceOf(this.profile, net);
+    const n = this.networkOf(name ?? this.networks.find((x) => linkOf(x, net))?.name ?? this.nodes[0].name);
+    const l = linkOf(n, net);
+    if (!l) throw new ConfigError('iface', `${n.name} is not on ${typeof net === 'number' ? `VLAN ${net}` : `the ${net} network`}`, `use one of its VLANs: ${n.links.map((x) => x.vlan).join(', ') || 'none'}`);
+    return l.name;
   }
 
-  /** A machine's address on a logical network; throws for a name that is not a node of this cluster. */
-  address(name: string, net: NetName = 'cluster'): string {
-    return addressOf(this.profile, this.position(name), net);
+  /**
+   * A machine's IPv4 address on a logical network or VLAN: 192.168.<vlan>.<n> as nixosTest numbers them (the
+   * profile's prefix on its networks). Throws for a name that is not a node, or a node not on that network.
+   */
+  address(name: string, net: NetName | number = 'cluster'): string {
+    return nodeAddress(this.networkOf(name), net);
   }
 
-  /** A machine's IPv6 address on a logical network (2001:db8:<vlan>::<n>). */
-  address6(name: string, net: NetName = 'cluster'): string {
-    return address6Of(this.profile, this.position(name), net);
+  /** A machine's IPv6 address on a logical network or VLAN (2001:db8:<vlan>::<n>). */
+  address6(name: string, net: NetName | number = 'cluster'): string {
+    return nodeAddress6(this.networkOf(name), net);
+  }
+
+  /** The segments as created (in the fabric's order): host name, backend, and what keeps a filtering one's ports to their VLANs. */
+  segmentsInfo(): SegmentInfo[] {
+    return [...this.segments.values()].map((s) => s.describe());
+  }
+
+    /** A node's data plane; throws for a name that is not a node of this cluster. */
+  networkOf(name: string): NodeNetwork {
+    return this.networks[this.position(name) - 1];
   }
 
   /** A node's 1-based position (addresses derive from it); throws for a name that is not a node of this cluster. */
@@ -153,26 +196,29 @@ export class Cluster {
     if (this.prepared) return;
     this.prepared = true;
     const kind = this.backend;
-    const b = backendFor(kind);
     const accel = detectAccel();
     log.info(`cluster ${this.id}: ${imageCounts(Object.values(this.images).map((i) => i.id))}, profile ${this.profile.name}, network ${kind}, accel ${accel.accel} (${accel.reason}), ${emulatedNote(this.nodes)}, state ${this.stateDir}`);
     this.undoExit = onExit(() => rmSync(this.stateDir, { recursive: true, force: true }));
     this.writeDescriptor('starting');
     this.reaper = startReaper(this.stateDir); // from here on, a killed run leaves nothing behind
-    for (const [i, seg] of this.profile.segments.entries()) {
+    const port = (node: number, nic: number) => `n3x${this.id}n${node}e${nic}`;
+    const p2p = pointToPointSegments(this.profile, this.nodes.map((n) => n.name));
+    for (const [i, plan] of fabricPlan(this.profile.segments, this.networks, port, this.opts.enforceVlans ?? true).entries()) {
       const hostName = `n3x${this.id}s${i}`;
-      this.segments.set(seg, await b.createSegment(hostName, this.stateDir));
+      const seg = p2p.has(plan.name) ? await backendFor(kind).createSegment(hostName, this.stateDir, { pointToPoint: true }) : await createPlannedSegment(kind, hostName, this.stateDir, plan);
+      this.segments.set(plan.name, seg);
     }
-    const all = this.nodes.map((n, i) => ({ name: n.name, index: i + 1 }));
+    if (p2p.size) log.info(`cluster ${this.id}: 802.3ad segments ${[...p2p].join(', ')} are point-to-point links (${kind === 'bridge' ? 'TAPs joined by tc redirects' : 'two-port VDE hubs'}): LACPDUs reach the partner`);
     for (const [i, node] of this.nodes.entries()) {
-      const nics: NicSpec[] = this.profile.nics.map((seg, j) => ({
+      const net = this.networks[i];
+      const nics: NicSpec[] = net.nics.map((nic, j) => ({
         id: `nic${j + 1}`,
         mac: macFor(this.macSeed, i + 1, j + 1),
-        backend: this.segments.get(seg)!.nic(`n3x${this.id}n${i + 1}e${j + 1}`),
+        backend: this.segments.get(nic.segment)!.nic(port(i + 1, j + 1)),
       }));
       this.macs.set(node.name, nics.map((n) => n.mac));
-      const script = guestNetworkScript(this.profile, { name: node.name, index: i + 1 }, all);
-      const config = this.nodeScript(node);
+      const network = networkUnitCommand(guestNetworkScript(net, this.networks));
+      const config = this.nodeSteps(node);
       this.machines.push(
         new Machine({
           name: node.name,
@@ -185,11 +231,12 @@ export class Cluster {
           accel: accel.accel,
           bootTimeout: this.opts.bootTimeout,
           afterSpawn: async () => {
-            for (const [j, seg] of this.profile.nics.entries()) await this.segments.get(seg)!.attach(`n3x${this.id}n${i + 1}e${j + 1}`);
+            for (const [j, nic] of net.nics.entries()) await this.segments.get(nic.segment)!.attach(port(i + 1, j + 1));
           },
           afterBoot: async (m) => {
-            await m.succeed(script);
-            if (config) await m.succeed(config);
+            if (config.beforeNetwork) await m.succeed(config.beforeNetwork);
+            await m.succeed(network);
+            if (config.afterNetwork) await m.succeed(config.afterNetwork);
           },
         }),
       );
@@ -232,6 +279,29 @@ export class Cluster {
   }
 
   /**
+   * Saves a checkpoint into `dir` the cheap way (no wait for a settled system; disks kept as the overlays they are),
+   * keyed by `inputs` (harness/rewind/key.ts). Returns the meta.
+   */
+  checkpoint(dir: string, name: string, inputs: Record<string, unknown>): Promise<SnapshotMeta> {
+    return this.snapshots.checkpoint(dir, name, inputs);
+  }
+
+  /** Starts this cluster (not yet started) from the checkpoint in `dir`, whose meta the caller has checked. */
+  startFromCheckpoint(dir: string, meta: SnapshotMeta): Promise<void> {
+    return this.snapshots.startFrom(dir, meta);
+  }
+
+  /** The image each node boots (as a checkpoint records them, to rebuild the cluster in another process). */
+  get nodeImages(): Readonly<Record<string, ImageFiles>> {
+    return this.images;
+  }
+
+  /** A cluster of these options and resolved images, nothing started (to restore a checkpoint into). */
+  static forCheckpoint(opts: ClusterOptions, images: Record<string, ImageFiles>): Cluster {
+    return new Cluster(opts, images);
+  }
+
+  /**
    * Starts from the cached snapshot of `spec` when one matches; otherwise boots (from the cached 'booted'
    * state when a setup follows), runs the setup and saves the snapshot. A corrupt or mismatched snapshot
    * is rejected with a warning, deleted, and the cluster boots cold.
@@ -245,15 +315,14 @@ export class Cluster {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the host's accessors read this cluster's private state
     const c = this;
     return {
-      id: c.id, stateDir: c.stateDir, machines: c.machines, nodes: c.nodes, profile: c.profile, backend: c.backend, opts: c.opts, images: c.images,
+      id: c.id, stateDir: c.stateDir, machines: c.machines, nodes: c.nodes, networks: c.networks, profile: c.profile, backend: c.backend, opts: c.opts, images: c.images,
       get macSeed() { return c.macSeed; },
       set macSeed(v) { c.macSeed = v; },
       get prepared() { return c.prepared; },
       prepare: () => c.prepare(),
       startAll: () => c.startAll(),
       nodeScript: (n) => c.nodeScript(n),
-      iface: (net) => c.iface(net),
-      dataIfaces: () => c.dataIfaces(),
+      enforceVlans: c.opts.enforceVlans ?? true,
       restored: (meta, ms) => c.restored(meta, ms),
     };
   }
@@ -274,15 +343,15 @@ export class Cluster {
     const macsOf = (names: string[]) => names.flatMap((n) => this.macs.get(this.machine(n).name) ?? []);
     this.partitions.push(`partition {${a.join(', ')}} | {${b.join(', ')}}`);
     emit({ kind: 'partition', cluster: this.id, a, b });
-    await Promise.all([
-      ...a.map((n) => this.machine(n).succeed(partitionCommand(this.dataIfaces(), macsOf(b)))),
-      ...b.map((n) => this.machine(n).succeed(partitionCommand(this.dataIfaces(), macsOf(a)))),
-    ]);
+    await withinAction('partition', () => Promise.all([
+      ...a.map((n) => this.machine(n).succeed(partitionCommand(dataIfaces(this.networkOf(n)), macsOf(b)))),
+      ...b.map((n) => this.machine(n).succeed(partitionCommand(dataIfaces(this.networkOf(n)), macsOf(a)))),
+    ]));
   }
 
   /** Removes every partition. */
   async heal(): Promise<void> {
-    await Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(this.dataIfaces()))));
+    await withinAction('heal', () => Promise.all(this.machines.filter((m) => m.isUp()).map((m) => m.succeed(healCommand(dataIfaces(this.networkOf(m.name)))))));
     this.partitions = [];
     emit({ kind: 'heal', cluster: this.id });
   }
@@ -307,13 +376,8 @@ export class Cluster {
 
   /** Tells listeners the cluster exists (its topology), or was taken over (`attached`). */
   private emitCluster(attached: boolean): void {
-    const segments = [...this.segments.values()].map((s) => s.describe());
-    emit({ kind: 'cluster', cluster: this.id, name: this.opts.name, attached, profile: this.profile, backend: this.backend, members: this.members(), macs: Object.fromEntries(this.macs), segments });
-  }
-
-  /** Guest names of the data interfaces (eth1, eth2, …). */
-  private dataIfaces(): string[] {
-    return this.profile.nics.map((_, j) => `eth${j + 1}`);
+    const segments = this.segmentsInfo();
+    emit({ kind: 'cluster', cluster: this.id, name: this.opts.name, attached, profile: this.profile, backend: this.backend, members: this.members(), networks: this.networks, macs: Object.fromEntries(this.macs), segments });
   }
 
   private startedAt = new Date().toISOString();
@@ -332,6 +396,7 @@ export class Cluster {
       images: this.images,
       startedAt: this.startedAt,
       segments: [...this.segments.values()].map((s) => s.describe()),
+      enforceVlans: this.opts.enforceVlans,
       macs: Object.fromEntries(this.macs),
       machines: this.machines.map((m) => ({ name: m.name, stateDir: m.stateDir })),
     });
@@ -354,7 +419,7 @@ export class Cluster {
   /** Takes over a kept cluster from its descriptor (machines attached, not booted). */
   static async attach(id: string): Promise<Cluster> {
     const d = readDescriptor(id);
-    const c = new Cluster({ profile: d.profile, nodes: d.nodes, network: d.backend, name: d.name ?? undefined }, d.images, d.id);
+    const c = new Cluster({ profile: d.profile, nodes: d.nodes, network: d.backend, name: d.name ?? undefined, enforceVlans: d.enforceVlans }, d.images, d.id);
     c.startedAt = d.startedAt;
     for (const s of d.segments) c.segments.set(s.hostName, attachedSegment(s));
     for (const [name, macs] of Object.entries(d.macs)) c.macs.set(name, macs);

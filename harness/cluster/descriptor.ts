@@ -27,6 +27,8 @@ export interface ClusterDescriptor {
   images: Record<string, ImageFiles>;
   startedAt: string;
   segments: SegmentInfo[];
+  /** The cluster's enforceVlans option (absent: default). */
+  enforceVlans?: boolean;
   macs: Record<string, string[]>;
   machines: { name: string; stateDir: string }[];
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript } from './nodeconfig.js';
+import { isEmptyNodeConfig, mergeNodeConfig, nodeConfigScript, nodeConfigSteps } from './nodeconfig.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'n3x-nodeconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +34,20 @@ describe('node configuration script', () => {
     expect(s).toContain('/etc/sysctl.d/50-n3x-node.conf');
     expect(s).toContain('modprobe br_netfilter');
     expect(s).toContain("'192.168.200.50 registry' >> /etc/hosts");
+  });
+  it('around the network set-up: files, units, sysctls and modules before it; extra hosts and unit starts after it', () => {
+    const { beforeNetwork, afterNetwork } = nodeConfigSteps({
+      files: { '/etc/app.conf': { text: 'x' } },
+      unitFiles: { 'web.service': { text: '[Service]\nExecStart=/bin/true', enable: true, start: true } },
+      sysctl: { 'net.ipv4.ip_forward': 1 },
+      hosts: { registry: '192.168.200.50' },
+    });
+    for (const s of ["> '/etc/app.conf'", '> /etc/systemd/system/web.service', 'daemon-reload', 'systemctl enable --quiet web.service', 'sysctl -q -w']) {
+      expect(beforeNetwork, s).toContain(s);
+      expect(afterNetwork, s).not.toContain(s);
+    }
+    expect(afterNetwork).toBe("printf '%s\\n' '192.168.200.50 registry' >> /etc/hosts\nsystemctl start web.service");
+    expect(nodeConfigSteps({ files: { '/x': { text: '' } } }).afterNetwork).toBe('');
   });
   it('refuses what is not a path, unit, key, module or host entry', () => {
     expect(() => nodeConfigScript({ files: { 'etc/x': { text: '' } } })).toThrow(/absolute guest path/);

@@ -75,8 +75,13 @@ export function validateNodeConfig(c: NodeConfig): void {
   for (const [n, a] of Object.entries(c.hosts ?? {})) if (!/^[A-Za-z0-9.-]+$/.test(n) || !/^[0-9A-Fa-f.:]+$/.test(a)) throw new ConfigError(`hosts['${n}']`, `'${n} ${a}' is not a host entry`, 'use { name: address }');
 }
 
-/** The guest script that applies the node's configuration (idempotent: it runs again on every boot). */
-export function nodeConfigScript(c: NodeConfig): string {
+/**
+ * The node's configuration as two guest scripts around the network set-up (idempotent: they run again on every
+ * boot). `beforeNetwork` puts files, units, sysctls and modules in place, so a unit enabled at boot and ordered
+ * after network-online.target finds its configuration, as on NixOS; `afterNetwork` adds the extra /etc/hosts entries
+ * (the network set-up writes the file) and starts the units marked `start`.
+ */
+export function nodeConfigSteps(c: NodeConfig): { beforeNetwork: string; afterNetwork: string } {
   validateNodeConfig(c);
   const lines: string[] = [];
   for (const [path, f] of Object.entries(c.files ?? {})) {
@@ -95,10 +100,17 @@ export function nodeConfigScript(c: NodeConfig): string {
   }
   const modules = c.modules ?? [];
   if (modules.length) lines.push(`printf '%s\\n' ${modules.join(' ')} > /etc/modules-load.d/n3x-node.conf`, ...modules.map((m) => `modprobe ${m}`));
+  const after: string[] = [];
   const hosts = Object.entries(c.hosts ?? {});
-  if (hosts.length) lines.push(`printf '%s\\n' ${hosts.map(([n, a]) => shellQuote(`${a} ${n}`)).join(' ')} >> /etc/hosts`);
-  for (const [name, u] of units) if (u.start) lines.push(`systemctl start ${name}`);
-  return lines.join('\n');
+  if (hosts.length) after.push(`printf '%s\\n' ${hosts.map(([n, a]) => shellQuote(`${a} ${n}`)).join(' ')} >> /etc/hosts`);
+  for (const [name, u] of units) if (u.start) after.push(`systemctl start ${name}`);
+  return { beforeNetwork: lines.join('\n'), afterNetwork: after.join('\n') };
+}
+
+/** The node's whole configuration as one guest script (both steps of nodeConfigSteps, in order). */
+export function nodeConfigScript(c: NodeConfig): string {
+  const { beforeNetwork, afterNetwork } = nodeConfigSteps(c);
+  return [beforeNetwork, afterNetwork].filter(Boolean).join('\n');
 }
 
 /** True when there is nothing to apply in the guest script (packages are in the image, not the script). */

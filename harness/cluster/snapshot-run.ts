@@ -10,11 +10,14 @@ import { detectAccel } from '../accel.js';
 import { InfraError } from '../errors.js';
 import type { ImageFiles } from '../images/cache.js';
 import { backingOf, createOverlay, rebaseDisk } from '../images/disks.js';
-import { emit } from '../events.js';
+import { emit, withinAction } from '../events.js';
 import { logger } from '../log.js';
 import type { Machine } from '../machine/machine.js';
 import type { BackendKind } from '../network/backend.js';
-import { guestNetworkScript, type NetName, type NetworkProfile } from '../network/profile.js';
+import { guestNetworkScript } from '../network/guestnet.js';
+import { dataIfaces, type NodeNetwork } from '../network/nodenet.js';
+import type { NetworkProfile } from '../network/profile.js';
+import { networkUnitCommand } from '../network/guest-unit.js';
 import { privateDir } from '../util/paths.js';
 import { checkSnapshot, checksumFile, qemuVersion, SNAPSHOT_FORMAT, snapshotCacheDir, snapshotKey, type SnapshotMeta } from './snapshot.js';
 import type { NodeFields, NodeSpec } from './spec.js';
@@ -38,6 +41,8 @@ export interface SnapshotHost {
   readonly stateDir: string;
   readonly machines: Machine[];
   readonly nodes: NodeSpec[];
+  /** Each node's data plane, in node order. */
+  readonly networks: NodeNetwork[];
   readonly profile: NetworkProfile;
   readonly backend: BackendKind;
   /** The cluster-wide per-node fields (defaults of every node). */
@@ -49,8 +54,8 @@ export interface SnapshotHost {
   prepare(): Promise<void>;
   startAll(): Promise<void>;
   nodeScript(node: NodeSpec): string;
-  iface(net: NetName): string;
-  dataIfaces(): string[];
+  /** Whether segments filter VLANs (a filtering segment may be a VDE switch where a hub would be a TAP). */
+  readonly enforceVlans: boolean;
   /** Every machine came back from `meta` in `ms`. */
   restored(meta: SnapshotMeta, ms: number): void;
 }
@@ -60,12 +65,12 @@ export class ClusterSnapshots {
 
   /** What shapes the guests' state: the inputs a snapshot key is made of. */
   inputs(spec: SnapshotSpec): Record<string, unknown> {
-    const all = this.c.nodes.map((n, i) => ({ name: n.name, index: i + 1 }));
+    const all = this.c.networks;
     return {
       name: spec.name,
       setup: spec.setupSource ? createHash('sha256').update(spec.setupSource).digest('hex').slice(0, 16) : null,
       version: spec.version ?? null,
-      profile: { name: this.c.profile.name, segments: this.c.profile.segments, nics: this.c.profile.nics, scripts: all.map((n) => guestNetworkScript(this.c.profile, n, all)) },
+      profile: { name: this.c.profile.name, segments: this.c.profile.segments, nics: all.map((n) => n.nics), scripts: all.map((n) => networkUnitCommand(guestNetworkScript(n, all))) },
       nodes: this.c.nodes.map((n) => ({
         config: createHash('sha256').update(this.c.nodeScript(n)).digest('hex').slice(0, 16),
         image: imageId(this.c.images[n.name]),
@@ -81,6 +86,7 @@ export class ClusterSnapshots {
       accel: detectAccel().accel,
       // The NIC backend is host side, but a TAP offers virtio-net header offloads that a VDE port does not.
       network: this.c.backend,
+      ...(this.c.enforceVlans ? {} : { enforceVlans: false }),
       qemu: qemuVersion(),
       ...(this.c.nodes.some((n) => n.arch === 'aarch64') ? { qemuAarch64: qemuVersion('qemu-system-aarch64') } : {}),
     };
@@ -90,17 +96,40 @@ export class ClusterSnapshots {
    * Saves every machine's memory, devices and disks as snapshot `name` at one consistent cut: all machines
    * are paused together, saved, and resumed together (guest clocks set to the host's). Returns the meta.
    */
-  async save(name: string, opts: { dir?: string; inputs?: Record<string, unknown> } = {}): Promise<SnapshotMeta> {
-    const dir = opts.dir ?? join(this.c.stateDir, 'snapshots', name);
-    const inputs = opts.inputs ?? this.inputs({ name });
+  save(name: string, opts: { dir?: string; inputs?: Record<string, unknown> } = {}): Promise<SnapshotMeta> {
+    return this.write(opts.dir ?? join(this.c.stateDir, 'snapshots', name), name, opts.inputs ?? this.inputs({ name }), { settle: true, standalone: true, cached: !!opts.dir });
+  }
+
+  /**
+   * The cheap save a checkpoint before each test is: no wait for a settled system (the state is whatever the last
+   * test left), and each disk copied as the qcow2 overlay it is (a delta over the image or over the snapshot this
+   * cluster was restored from, which the checkpoint then names as its backing and needs).
+   */
+  checkpoint(dir: string, name: string, inputs: Record<string, unknown>): Promise<SnapshotMeta> {
+    return this.write(dir, name, inputs, { settle: false, standalone: false, cached: false });
+  }
+
+  /** Starts this (prepared or not) cluster from the checkpoint or snapshot in `dir`, whose meta was checked by the caller. */
+  async startFrom(dir: string, meta: SnapshotMeta): Promise<void> {
+    this.c.macSeed = meta.macSeed;
+    await this.c.prepare();
+    await this.restoreFrom(dir, meta);
+  }
+
+  /**
+   * `settle`: wait for `systemctl is-system-running` first; `standalone`: rebase each disk copy onto the image (or
+   * nothing), else record the backing it has; `cached`: another run may have written the same dir first.
+   */
+  private async write(dir: string, name: string, inputs: Record<string, unknown>, how: { settle: boolean; standalone: boolean; cached: boolean }): Promise<SnapshotMeta> {
     const down = this.c.machines.filter((m) => !m.isUp()).map((m) => m.name);
     if (down.length) throw new InfraError(`snapshot ${name}: ${down.join(', ')} not running`, { hint: 'start() every machine before taking a snapshot' });
     const tmp = privateDir(`${dir}.tmp-${process.pid}-${this.c.id}`);
     const t0 = Date.now();
     try {
       // Save a settled system: a guest still starting units would go on doing that after every restore.
-      await Promise.all(this.c.machines.map((m) => m.execute('systemctl is-system-running --wait >/dev/null', { timeout: 120 })));
+      if (how.settle) await withinAction('snapshot', () => Promise.all(this.c.machines.map((m) => m.execute('systemctl is-system-running --wait >/dev/null', { timeout: 120 }))));
       await Promise.all(this.c.machines.map((m) => m.pause()));
+      log.debug(`save ${name}: paused at ${Date.now() - t0} ms`);
       let entries: SnapshotMeta['machines'];
       try {
         entries = await Promise.all(
@@ -114,19 +143,23 @@ export class ClusterSnapshots {
               // After a restore the disk is an overlay on another snapshot's disk: make the copy stand on its
               // own (over the image, or on nothing for data disks), so that snapshot can go without this one.
               const own = i === 0 ? this.c.images[m.name].disk : undefined;
-              if ((await backingOf(join(tmp, rel))) !== own) await rebaseDisk(join(tmp, rel), own);
+              const backing = await backingOf(join(tmp, rel));
+              if (!how.standalone) return { file: rel, size: statSync(join(tmp, rel)).size, ...(backing ? { backing } : {}) };
+              if (backing !== own) await rebaseDisk(join(tmp, rel), own);
               return { file: rel, size: statSync(join(tmp, rel)).size };
             }));
             return { name: m.name, state: { file: state, size: statSync(join(tmp, state)).size }, disks };
           }),
         );
       } finally {
+        log.debug(`save ${name}: states and disks written at ${Date.now() - t0} ms`);
         await Promise.all(this.c.machines.map((m) => m.resume()));
+        log.debug(`save ${name}: resumed at ${Date.now() - t0} ms`);
       }
       for (const e of entries) e.state.crc32 = await checksumFile(join(tmp, e.state.file));
       const meta: SnapshotMeta = { format: SNAPSHOT_FORMAT, name, key: snapshotKey(inputs), inputs, createdAt: new Date().toISOString(), macSeed: this.c.macSeed, machines: entries };
       writeFileSync(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2), { mode: 0o600 });
-      if (opts.dir && existsSync(join(dir, 'meta.json'))) rmSync(tmp, { recursive: true, force: true }); // another run saved it first
+      if (how.cached && existsSync(join(dir, 'meta.json'))) rmSync(tmp, { recursive: true, force: true }); // another run saved it first
       else {
         rmSync(dir, { recursive: true, force: true });
         privateDir(join(dir, '..'));
@@ -134,7 +167,7 @@ export class ClusterSnapshots {
       }
       const mb = entries.reduce((a, e) => a + e.state.size + e.disks.reduce((b, d) => b + d.size, 0), 0) / 1e6;
       emit({ kind: 'snapshot', cluster: this.c.id, name, dir, ms: Date.now() - t0 });
-      log.info(`cluster ${this.c.id}: snapshot ${name} saved (${this.c.machines.length} machines, ${mb.toFixed(0)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      log.info(`cluster ${this.c.id}: ${how.settle ? 'snapshot' : 'checkpoint'} ${name} saved (${this.c.machines.length} machines, ${mb.toFixed(0)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return meta;
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
@@ -182,9 +215,11 @@ export class ClusterSnapshots {
       log.debug(`restore ${meta.name}: states loaded at ${Date.now() - t0} ms`);
       // QEMU 7.2's virtio-net forgets the guest's VLAN filter table when loading a state, dropping every tagged
       // frame; re-entering promiscuous mode makes it pass them again (the guest kernel still demuxes VLANs).
-      const tagged = [this.c.iface('cluster'), this.c.iface('storage')].some((i) => i.includes('.'));
-      const batch = tagged ? this.c.dataIfaces().map((n) => `link set ${n} promisc off\\nlink set ${n} promisc on`).join('\\n') : '';
-      await Promise.all(this.c.machines.map((m) => m.resume({ guestCommand: batch ? `printf '${batch}\\n' | ip -b -` : 'true' })));
+      const batchOf = (n: NodeNetwork) => (n.links.some((l) => l.tag) ? dataIfaces(n).map((x) => `link set ${x} promisc off\\nlink set ${x} promisc on`).join('\\n') : '');
+      await Promise.all(this.c.machines.map((m, i) => {
+        const batch = batchOf(this.c.networks[i]);
+        return m.resume({ guestCommand: batch ? `printf '${batch}\\n' | ip -b -` : 'true' });
+      }));
       log.debug(`restore ${meta.name}: resumed at ${Date.now() - t0} ms`);
     } catch (e) {
       await Promise.all(this.c.machines.map((m) => m.kill()));
@@ -204,10 +239,8 @@ export class ClusterSnapshots {
     const dir = join(snapshotCacheDir(), `${spec.name}-${key}`);
     const check = checkSnapshot(dir, { key, machines: this.c.nodes.map((n) => n.name), inputs });
     if ('meta' in check) {
-      this.c.macSeed = check.meta.macSeed;
-      await this.c.prepare();
       try {
-        await this.restoreFrom(dir, check.meta);
+        await this.startFrom(dir, check.meta);
         return 'restored';
       } catch (e) {
         log.warn(`snapshot ${spec.name} rejected: ${(e as Error).message.split('\n')[0]}; deleting it and booting cold`);

@@ -20,6 +20,8 @@ export interface SnapshotFile {
   size: number;
   /** CRC-32 of migration streams, hex (disks are checked by size; QEMU checks the qcow2 structure). */
   crc32?: string;
+  /** The file a disk saved as an overlay (a checkpoint's) stands on, which must still be there. */
+  backing?: string;
 }
 
 export interface SnapshotMeta {
@@ -87,6 +89,7 @@ export function checkSnapshot(dir: string, want: SnapshotWant): { meta: Snapshot
       if (!existsSync(fp)) return { reason: `${f.file} is missing` };
       const size = statSync(fp).size;
       if (size !== f.size) return { reason: `${f.file} has ${size} bytes, ${f.size} were saved (truncated or corrupt)` };
+      if (f.backing && !existsSync(f.backing)) return { reason: `${f.file} stands on ${f.backing}, which is gone (a pruned snapshot or image)` };
     }
   }
   return { meta };

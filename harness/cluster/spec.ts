@@ -5,6 +5,7 @@
 import { ConfigError } from '../errors.js';
 import type { ImageOption } from '../images/cache.js';
 import { parseArch, type Arch } from '../qemu/arch.js';
+import type { NodeNetworkOptions } from '../network/nodenet.js';
 import type { NodeConfig } from './nodeconfig.js';
 
 /** Per-node fields: set on a node, or on the cluster for every node that does not set them. */
@@ -31,8 +32,11 @@ export function nodeFields(cluster: NodeFields, node: NodeFields): NodeFields {
   };
 }
 
-/** One node: its name and, like the `nodes.<name>` of nixosTest, its own configuration (files, unit files, …). */
-export interface NodeSpec extends NodeConfig, NodeFields {
+/**
+ * One node: its name and, like the `nodes.<name>` of nixosTest, its own configuration (files, unit files, …) and
+ * its own networks (`vlans` as `virtualisation.vlans`, or `nics` in full; default the profile's).
+ */
+export interface NodeSpec extends NodeConfig, NodeFields, NodeNetworkOptions {
   name: string;
   /** Free-form role tag (server, agent, …) for scenarios. */
   role?: string;

@@ -31,7 +31,7 @@ describe('encodeRequest', () => {
 
 describe('cannotChangeShell', () => {
   it('accepts one simple command of plain words naming a program or an inert builtin', () => {
-    for (const c of ['true', '/bin/true', 'echo hi', 'systemctl is-active k3s.service', 'ip -4 addr show dev eth1', ':', 'false', "test -e '/tmp/a b'", "nc -z -w 1 'localhost' 7777", "'/bin/true'", "echo 'it''s $HOME; cd /'"])
+    for (const c of ['true', '/bin/true', 'echo hi', 'systemctl is-active k3s.service', 'ip -4 addr show dev eth1', 'ls /nonexistent-n3x', ':', 'false', "test -e '/tmp/a b'", "nc -z -w 1 'localhost' 7777", "'/bin/true'", "echo 'it''s $HOME; cd /'"])
       expect(cannotChangeShell(c), c).toBe(true);
   });
   it('refuses anything that could change the shell that runs it', () => {

@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratchDir } from '../testing/scratch.js';
 import { ConfigError } from '../errors.js';
 import { acquireBuildLock, ensureImage, validateImage } from './cache.js';
+import { withPackages } from './recipe.js';
 
 const dir = useScratchDir('n3x-lock-');
 
@@ -65,6 +66,37 @@ describe('ensureImage', () => {
     } finally {
       if (saved === undefined) delete process.env.N3X_CACHE_DIR;
       else process.env.N3X_CACHE_DIR = saved;
+    }
+  });
+});
+
+describe('ensureImage of a derived recipe', () => {
+  it('builds the base first and hands its rootfs.tar to the derived build (N3X_BASE_ROOTFS); none when the base kept no tree', async () => {
+    const recipeDir = join(dir, 'derived-recipe');
+    mkdirSync(recipeDir);
+    // A stand-in build.sh: a base build writes rootfs.tar (unless NO_TAR), every build records what it was given.
+    writeFileSync(
+      join(recipeDir, 'build.sh'),
+      'mkdir -p "$1" && for f in disk.qcow2 vmlinuz initrd.img; do echo x > "$1/$f"; done\n' +
+        'if [ -z "$N3X_EXTRA_PACKAGES" ] && [ -z "$NO_TAR" ]; then echo tree > "$1/rootfs.tar"; fi\n' +
+        'echo "extra=$N3X_EXTRA_PACKAGES base=${N3X_BASE_ROOTFS:-none}" >> "$LOG"\n',
+    );
+    const saved = { ...process.env };
+    const log = join(dir, 'builds.log');
+    Object.assign(process.env, { N3X_CACHE_DIR: join(dir, 'cache-derived'), LOG: log });
+    try {
+      const derived = await ensureImage(withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']));
+      const base = await ensureImage({ name: 'fixture', dir: recipeDir });
+      expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['extra= base=none', `extra=keepalived base=${join(dirname(base.disk), 'rootfs.tar')}`]);
+      expect(derived.disk).not.toBe(base.disk);
+      // A base built without the tree (an older n3x): the derived image is a full build.
+      process.env.N3X_CACHE_DIR = join(dir, 'cache-old-base');
+      process.env.NO_TAR = '1';
+      await ensureImage(withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']));
+      expect(readFileSync(log, 'utf8').trim().split('\n').slice(2)).toEqual(['extra= base=none', 'extra=keepalived base=none']);
+    } finally {
+      for (const k of ['N3X_CACHE_DIR', 'LOG', 'NO_TAR']) if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
     }
   });
 });

@@ -77,14 +77,28 @@ export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: bo
   const release = await acquireBuildLock(`${dir}.lock`);
   try {
     if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files();
-    await buildInto(r, dir);
+    await buildInto(r, dir, r.packages?.length ? await baseRootfs(r) : undefined);
     return files();
   } finally {
     await release();
   }
 }
 
-async function buildInto(r: Recipe, dir: string): Promise<void> {
+/**
+ * The rootfs tarball of a derived recipe's base image (built first when missing), which build.sh installs the extra
+ * packages on top of; none when the base was built before base images kept their tree (then a full build).
+ */
+async function baseRootfs(r: Recipe): Promise<string | undefined> {
+  const plain: Recipe = { ...r };
+  delete plain.packages;
+  const tar = join(imageDir(plain), 'rootfs.tar');
+  await ensureImage(plain);
+  if (existsSync(tar)) return tar;
+  log.info(`image ${r.name}: the base image ${imageName(plain)} kept no rootfs.tar (built by an older n3x): a full build`);
+  return undefined;
+}
+
+async function buildInto(r: Recipe, dir: string, baseTar?: string): Promise<void> {
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
@@ -92,9 +106,11 @@ async function buildInto(r: Recipe, dir: string): Promise<void> {
   const extra = r.packages?.length ? ` + ${r.packages.join(' ')}` : '';
   const arch = archProfile(r.arch);
   const foreign = arch.arch !== 'x86_64';
-  log.info(`building image ${r.name}${foreign ? ` (${arch.arch})` : ''}${extra} (${recipeHash(r)}) — first time only, about ${foreign ? '5–10 minutes (package scripts run under qemu-user)' : '1–2 minutes'}`);
-  // build.sh installs N3X_EXTRA_PACKAGES next to packages.txt: a derived image takes the same (root or rootless) path.
-  const env = { N3X_EXTRA_PACKAGES: (r.packages ?? []).join(' '), N3X_ARCH: arch.debian };
+  const about = baseTar ? 'under a minute (the extra packages on top of the base rootfs)' : foreign ? '5–10 minutes (package scripts run under qemu-user)' : '1–2 minutes';
+  log.info(`building image ${r.name}${foreign ? ` (${arch.arch})` : ''}${extra} (${recipeHash(r)}) — first time only, about ${about}`);
+  // build.sh installs N3X_EXTRA_PACKAGES on the base image's rootfs (N3X_BASE_ROOTFS), or next to packages.txt in a
+  // full build: root or rootless alike.
+  const env = { N3X_EXTRA_PACKAGES: (r.packages ?? []).join(' '), N3X_ARCH: arch.debian, ...(baseTar ? { N3X_BASE_ROOTFS: baseTar } : {}) };
   const p = execa('bash', [join(r.dir, 'build.sh'), tmp], { all: true, reject: false, env });
   const tailLines: string[] = [];
   for await (const line of p.iterable({ from: 'all' })) {

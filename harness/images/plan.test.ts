@@ -40,7 +40,7 @@ describe('images plan: what the scenario files need, without building', () => {
   it('the scenarios on disk today: base x86_64 and arm64, the derived sets of shared-dir, the nixpkgs ports and the k3s HA servers, trixie-grub', () => {
     const plan = imagePlan();
     expect(plan.map((p) => `${p.recipe}/${p.arch}/${p.packages.join('+')}`).sort()).toEqual([
-      'debian/aarch64/', 'debian/x86_64/', 'debian/x86_64/keepalived', 'debian/x86_64/nfs-common', 'debian/x86_64/nfs-kernel-server', 'debian/x86_64/wireguard-tools', 'trixie-grub/x86_64/',
+      'debian/aarch64/', 'debian/x86_64/', 'debian/x86_64/apache2+vsftpd', 'debian/x86_64/keepalived', 'debian/x86_64/nfs-common', 'debian/x86_64/nfs-kernel-server', 'debian/x86_64/wireguard-tools', 'trixie-grub/x86_64/',
     ]);
     const k3sHa = ['k3s-bonding-vlans', 'k3s-ha', 'k3s-longhorn', 'k3s-network-constraints', 'k3s-network', 'k3s-rehearsal', 'k3s-simple', 'k3s-storage', 'k3s-vlans', 'mixed-arch-k3s'];
     expect(plan.find((p) => p.packages.join() === 'keepalived')?.scenarios).toEqual([...k3sHa, 'nixpkgs/keepalived', 'shared-dir']);

@@ -27,6 +27,11 @@ export interface K3sOptions {
    * and a server's /readyz probe (5 s) are multiplied by it, as every wait of the scenario is. Default 1.
    */
   timeFactor?: number;
+  /**
+   * The port on 127.0.0.1 where keepalived asks a server's `/ping` over TLS without a client certificate (HA only).
+   * Default the API port (6443), where k3s answers it unauthenticated.
+   */
+  healthPort?: number;
 }
 
 /** One API call's own timeout and a /readyz probe's, in ms, for a budget's time factor (see K3sOptions.timeFactor). */

@@ -76,6 +76,11 @@ describe(`${STANDIN_NAME} API handler (etcd replaced by a local store)`, () => {
     expect(lastJson(out[4]).items.map((c: { metadata: { name: string } }) => c.metadata.name)).toEqual(['rehearsal-a']);
     expect(lastJson(out[5]).items).toEqual([]);
   });
+  it('join port: /ping answers pong without credentials (keepalived asks it); any other path without the token is 401', () => {
+    const out = api(`mkdir -p "$STATE" 2>/dev/null; STATE=$(mktemp -d); printf t0k > "$STATE/token"; req GET /ping | serve_join; echo; echo ===; req GET /v1-standin/bootstrap | serve_join`).split('\n===\n');
+    expect(out.map((o) => o.split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 401 Unauthorized']);
+    expect(out[0].trim().endsWith('\r\n\r\npong')).toBe(true);
+  });
   it('watch: a chunked stream of ADDED events, one JSON object a line, ended by the last chunk', () => {
     const out = api("req GET '/api/v1/nodes?watch=true&timeoutSeconds=1' | serve_api");
     expect(out).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*Transfer-Encoding: chunked\r\n\r\n/);

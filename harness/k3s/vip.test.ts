@@ -26,6 +26,8 @@ describe('HA joins go through the registration VIP keepalived holds', () => {
     expect(c).toContain('priority 199');
     expect(c).toContain('nopreempt');
     expect(c).toMatch(/track_script \{\s+k3s_api/);
+    expect(c).toContain('script "/usr/bin/curl -skf --max-time 2 -o /dev/null https://127.0.0.1:6443/ping"');
+    expect(keepalivedConf(vlans, { node: 'n100-1', index: 1, password: 'abcd1234', healthPort: 9345 })).toContain('https://127.0.0.1:9345/ping"');
     expect(keepalivedConf(vlans, { node: 'n100-2', index: 2, password: 'abcd1234' })).toContain('priority 198');
     expect(() => keepalivedConf(vlans, { node: 'x', index: 1, password: 'too-long-pass' })).toThrow();
   });

@@ -21,13 +21,13 @@ export const registrationAddress = registrationVip;
  * held only while the local API answers /ping (k3s's unauthenticated health path): a server whose k3s is down
  * drops below every healthy one.
  */
-export function keepalivedConf(p: NetworkProfile, o: { node: string; index: number; password: string }): string {
+export function keepalivedConf(p: NetworkProfile, o: { node: string; index: number; password: string; healthPort?: number }): string {
   if (!/^[A-Za-z0-9]{1,8}$/.test(o.password)) throw new Error('VRRP password: 1-8 alphanumeric characters');
   const iface = ifaceOf(p, 'cluster');
   return [
     'global_defs {', `  router_id ${o.node}`, '  script_user root', '  enable_script_security', '}',
     'vrrp_script k3s_api {',
-    `  script "/usr/bin/curl -skf --max-time 2 -o /dev/null https://127.0.0.1:${K3S_API_PORT}/ping"`,
+    `  script "/usr/bin/curl -skf --max-time 2 -o /dev/null https://127.0.0.1:${o.healthPort ?? K3S_API_PORT}/ping"`,
     '  interval 2', '  fall 2', '  rise 1', '  weight -100', '}',
     'vrrp_instance k3s {', '  state BACKUP', '  nopreempt', `  interface ${iface}`, `  virtual_router_id ${VRRP_ROUTER_ID}`,
     `  priority ${200 - o.index}`, '  advert_int 1',

@@ -6,10 +6,11 @@ import { appendFileSync } from 'node:fs';
 import { CommandFailedError, ConfigError, InfraError, WaitTimeoutError } from '../errors.js';
 import { NotYet, retryUntil } from '../retry.js';
 import { shellQuote } from '../util/quote.js';
+import { splitCommands } from './commands.js';
 import { commandFailure, describeStatus, outputTails } from './outcome.js';
 import type { BackdoorShell } from '../console/shell.js';
 import type { ErrorContext } from '../errors.js';
-import type { ExecResult, MachineEvent, TimeoutOpt } from './types.js';
+import type { CommandsArgs, ExecResult, MachineEvent, TimeoutOpt } from './types.js';
 import { parseProbe, parseShow, unitProbeCommand, unitVerdict, validUnitName } from './units.js';
 
 /** An active polling condition (see Machine.pollingCondition). */
@@ -87,22 +88,24 @@ export class CommandChannel {
     return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr, raw: r.stdout };
   }
 
-  /** Runs each command; throws unless every one exits 0. Returns the concatenated stdout. */
-  async succeed(...commands: string[]): Promise<string> {
+  /** Runs each command; throws unless every one exits 0. Returns the concatenated stdout. `{ timeout }` last: seconds per command. */
+  async succeed(...args: CommandsArgs): Promise<string> {
+    const { commands, opts } = splitCommands(args);
     let out = '';
     for (const c of commands) {
-      const r = await this.execute(c);
+      const r = await this.execute(c, opts);
       if (r.status !== 0) throw this.commandError('zero', c, r);
       out += r.stdout;
     }
     return out;
   }
 
-  /** Runs each command; throws unless every one exits non-zero. Returns the concatenated stdout. */
-  async fail(...commands: string[]): Promise<string> {
+  /** Runs each command; throws unless every one exits non-zero. Returns the concatenated stdout. `{ timeout }` last: seconds per command. */
+  async fail(...args: CommandsArgs): Promise<string> {
+    const { commands, opts } = splitCommands(args);
     let out = '';
     for (const c of commands) {
-      const r = await this.execute(c);
+      const r = await this.execute(c, opts);
       if (r.status === 0) throw this.commandError('non-zero', c, r);
       out += r.stdout;
     }

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { clearNetemCommand, netemCommand, type NetemSpec } from '../network/netem.js';
+import { withinAction } from '../events.js';
 import type { MachineEvent } from './types.js';
 
 /** What the faults need of the machine they belong to. */
@@ -53,14 +54,14 @@ export class Faults {
 
   /** Applies netem (delay, jitter, loss, rate) to a guest interface. */
   async netem(iface: string, spec: NetemSpec): Promise<void> {
-    await this.m.succeed(netemCommand(iface, spec));
+    await withinAction('netem', () => this.m.succeed(netemCommand(iface, spec)));
     this.netems.set(iface, spec);
     this.m.emit({ kind: 'netem', iface, spec });
   }
 
   /** Removes any netem qdisc from a guest interface. */
   async clearNetem(iface: string): Promise<void> {
-    await this.m.succeed(clearNetemCommand(iface));
+    await withinAction('netem', () => this.m.succeed(clearNetemCommand(iface)));
     this.netems.delete(iface);
     this.m.emit({ kind: 'netem', iface, spec: null });
   }

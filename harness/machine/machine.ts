@@ -13,7 +13,7 @@ import { bootPhases, phasesSummary, type BootPhases } from '../console/boot-phas
 import { SerialLog, waitForText } from '../console/serial.js';
 import { SerialStamper } from '../console/serial-stamps.js';
 import { ConfigError, InfraError, type ErrorContext } from '../errors.js';
-import { emit } from '../events.js';
+import { emit, withinAction } from '../events.js';
 import { logger, type Logger } from '../log.js';
 import type { NetemSpec } from '../network/netem.js';
 import { accelFor, bootDeadline, type Arch } from '../qemu/arch.js';
@@ -27,9 +27,9 @@ import { Forwards } from './forwards.js';
 import { QemuProcess } from './qemu-process.js';
 import { openTerminal, typeInto } from './terminal.js';
 import { Files, type TransferOpts } from './transfer.js';
-import type { ExecResult, MachineEvent, MachineOptions, TimeoutOpt } from './types.js';
+import type { CommandsArgs, ExecResult, MachineEvent, MachineOptions, TimeoutOpt } from './types.js';
 
-export type { ExecResult, MachineOptions, TimeoutOpt, CommandRunner } from './types.js';
+export type { CommandsArgs, ExecResult, MachineOptions, TimeoutOpt, CommandRunner } from './types.js';
 export { GUEST_SHARED_DIR, type TransferOpts } from './transfer.js';
 export { systemctlCommand, type PollingCondition } from './channel.js';
 
@@ -118,7 +118,7 @@ export class Machine {
       });
       const readyAt = Date.now();
       this.lastBootMs = readyAt - t0;
-      await this.afterBoot();
+      await withinAction('start', () => this.afterBoot());
       this.bootPhases = bootPhases(this.stamper?.stop() ?? [], { spawnAt: t0, readyAt, doneAt: Date.now() });
       this.log.info(`up in ${(this.lastBootMs / 1000).toFixed(1)} s (${this.arch === 'x86_64' ? '' : `${this.arch}, `}${this.accel}): ${phasesSummary(this.bootPhases)}`);
       this.emit({ kind: 'boot', spawnAt: t0, readyMs: this.lastBootMs, doneMs: Date.now() - t0, phases: this.bootPhases });
@@ -166,7 +166,7 @@ export class Machine {
    * same first round trip (the first commands after a load are slow under TCG: nothing is translated yet).
    */
   async resume(opts: { guestCommand?: string } = {}): Promise<void> {
-    await this.process.resume(opts.guestCommand ?? 'true', (c) => this.succeed(c));
+    await withinAction('resume', () => this.process.resume(opts.guestCommand ?? 'true', (c) => this.succeed(c)));
   }
 
   /** Takes over a QEMU started by another process (a kept cluster); that process must have detached first. */
@@ -197,7 +197,7 @@ export class Machine {
   /** Powers off cleanly (systemctl poweroff) and waits for QEMU to exit (`timeout` seconds, default 90). */
   async shutdown(opts: TimeoutOpt = {}): Promise<void> {
     if (!this.process.running) return;
-    await this.process.requestPowerAction('poweroff');
+    await withinAction('stop', () => this.process.requestPowerAction('poweroff'));
     await this.process.waitForExit(opts.timeout ?? 90);
   }
 
@@ -209,7 +209,7 @@ export class Machine {
   /** Reboots the guest (systemctl reboot); the same disks come back on a fresh boot. */
   async reboot(): Promise<void> {
     if (!this.process.running) throw new InfraError('reboot: machine is not running', { machine: this.name, hint: 'call start() first' });
-    await this.process.requestPowerAction('reboot'); // QEMU runs with -no-reboot: the reboot ends the process, we start it again
+    await withinAction('stop', () => this.process.requestPowerAction('reboot')); // QEMU runs with -no-reboot: the reboot ends the process, we start it again
     await this.process.waitForExit(90);
     await this.start();
   }
@@ -276,14 +276,14 @@ export class Machine {
     return this.channel.execute(command, opts);
   }
 
-  /** Runs each command; throws unless every one exits 0. Returns the concatenated stdout. */
-  succeed(...commands: string[]): Promise<string> {
-    return this.channel.succeed(...commands);
+  /** Runs each command; throws unless every one exits 0. Returns the concatenated stdout. `{ timeout }` last: seconds for each command (default commandTimeout). */
+  succeed(...args: CommandsArgs): Promise<string> {
+    return this.channel.succeed(...args);
   }
 
-  /** Runs each command; throws unless every one exits non-zero. Returns the concatenated stdout. */
-  fail(...commands: string[]): Promise<string> {
-    return this.channel.fail(...commands);
+  /** Runs each command; throws unless every one exits non-zero. Returns the concatenated stdout. `{ timeout }` last: seconds for each command. */
+  fail(...args: CommandsArgs): Promise<string> {
+    return this.channel.fail(...args);
   }
 
   /** Repeats a command until it exits 0; returns its stdout. `timeout` in seconds (default 900). */
@@ -379,12 +379,14 @@ export class Machine {
 
   /** Copies a host file or directory into the guest at `dst` (full target path): through the shared directory (9p) when the guest has it, else the console. */
   copyFromHost(src: string, dst: string, opts: TransferOpts = {}): Promise<void> {
-    return this.files.copyIn(src, dst, opts);
+    this.emit({ kind: 'copy', direction: 'in', src, dst });
+    return withinAction('copy', () => this.files.copyIn(src, dst, opts));
   }
 
   /** Copies a guest file or directory into host dir `dstDir` (created); returns the host path. Same paths as copyFromHost. */
   copyFromMachine(src: string, dstDir: string, opts: TransferOpts = {}): Promise<string> {
-    return this.files.copyOut(src, dstDir, opts);
+    this.emit({ kind: 'copy', direction: 'out', src, dst: dstDir });
+    return withinAction('copy', () => this.files.copyOut(src, dstDir, opts));
   }
 
   /** Starts an interactive root login shell on the guest's second console (/dev/hvc1); returns its host-side socket (closing it stops the shell). */

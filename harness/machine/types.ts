@@ -54,11 +54,14 @@ export interface TimeoutOpt {
   timeout?: number;
 }
 
+/** The arguments of succeed/fail, as nixosTest's `succeed(*commands, timeout=None)`: commands, then `{ timeout }` (seconds, for each command). */
+export type CommandsArgs = string[] | [...commands: string[], opts: TimeoutOpt];
+
 
 /** What a part needs to run guest commands (the command channel; a Machine fits). */
 export interface CommandRunner {
   execute(command: string, opts?: TimeoutOpt): Promise<ExecResult>;
-  succeed(...commands: string[]): Promise<string>;
+  succeed(...args: CommandsArgs): Promise<string>;
   context(extra?: ErrorContext): ErrorContext;
 }
 

@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { InfraError } from '../errors.js';
+import { bridgePortCommands } from './fabric.js';
+import type { PortVlans } from './nodenet.js';
 
 async function ip(...args: string[]): Promise<void> {
   const r = await execa('ip', args, { reject: false });
@@ -31,9 +33,9 @@ function noIpv6(dev: string): void {
  */
 export const linkOwnerTag = (stateDir: string) => `n3x:${stateDir}`;
 
-/** Creates a bridge tagged with its cluster's state dir (see linkOwnerTag). */
-export async function createBridge(name: string, stateDir: string): Promise<void> {
-  await ip('link', 'add', name, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0');
+/** Creates a bridge tagged with its cluster's state dir (see linkOwnerTag); `vlanFiltering` makes it a VLAN-aware switch. */
+export async function createBridge(name: string, stateDir: string, opts: { vlanFiltering?: boolean } = {}): Promise<void> {
+  await ip('link', 'add', name, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0', ...(opts.vlanFiltering ? ['vlan_filtering', '1'] : []));
   await ip('link', 'set', name, 'alias', linkOwnerTag(stateDir));
   noIpv6(name);
   // Bridged frames must not traverse host iptables (a DROP policy there would cut the segment).
@@ -41,10 +43,24 @@ export async function createBridge(name: string, stateDir: string): Promise<void
   await ip('link', 'set', name, 'up');
 }
 
+/** Tags a TAP that QEMU created (see linkOwnerTag) and brings it up, on no bridge (a point-to-point link). */
+export async function tapUp(tap: string, stateDir: string): Promise<void> {
+  noIpv6(tap);
+  await ip('link', 'set', tap, 'alias', linkOwnerTag(stateDir), 'up');
+}
+
 /** Attaches a TAP that QEMU created to a bridge and brings it up. */
 export async function attachTap(tap: string, bridge: string, stateDir: string): Promise<void> {
   noIpv6(tap);
   await ip('link', 'set', tap, 'alias', linkOwnerTag(stateDir), 'master', bridge, 'up');
+}
+
+/** Keeps a TAP on a vlan_filtering bridge to its port's VLANs. */
+export async function bridgeVlanFilter(tap: string, v: PortVlans): Promise<void> {
+  for (const [cmd, ...args] of bridgePortCommands(tap, v)) {
+    const r = await execa(cmd, args, { reject: false });
+    if (r.exitCode !== 0) throw new InfraError(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim()}`, { hint: 'the bridge backend needs root and a kernel with bridge VLAN filtering; use N3X_NET=vde' });
+  }
 }
 
 export async function deleteLink(name: string): Promise<void> {

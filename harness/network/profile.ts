@@ -1,6 +1,6 @@
 /**
  * Network profiles as data: host segments, NICs per node, and the guest-side links and addresses they
- * imply. Guest configuration is generated as `ip` commands (pure; unit-tested) and applied on every boot.
+ * imply. A profile is the shorthand for every node's NICs (nodenet.ts expands it; a node may set its own).
  */
 import { ConfigError } from '../errors.js';
 
@@ -18,6 +18,8 @@ export interface BondSpec {
   name: string;
   mode: 'active-backup' | 'balance-rr' | '802.3ad' | 'balance-xor';
   miimonMs: number;
+  /** 802.3ad only: how often the partner is asked for LACPDUs, 'slow' every 30 s (the kernel's default) or 'fast' every 1 s (a silent partner is dropped after 3 s). */
+  lacpRate?: 'slow' | 'fast';
   /** Guest NICs enslaved, first is primary. */
   slaves: string[];
 }
@@ -66,6 +68,7 @@ export function validateProfile(p: NetworkProfile): void {
   for (const s of p.nics) if (!p.segments.includes(s)) throw new ConfigError(field, `NIC on unknown segment '${s}'`, `declare '${s}' in segments`);
   const nicNames = p.nics.map((_, i) => `eth${i + 1}`);
   if (p.bond) for (const s of p.bond.slaves) if (!nicNames.includes(s)) throw new ConfigError(field, `bond slave ${s} is not a data NIC`, `use ${nicNames.join(', ')}`);
+  if (p.bond?.lacpRate && p.bond.mode !== '802.3ad') throw new ConfigError(`${field}.bond.lacpRate`, `lacpRate with mode ${p.bond.mode}`, "lacpRate applies to mode '802.3ad' only: drop it");
   for (const [k, n] of Object.entries(p.networks)) {
     if (!n) continue;
     if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(n.prefix)) throw new ConfigError(`${field}.networks.${k}.prefix`, `'${n.prefix}' is not three octets`, 'use e.g. "192.168.200"');
@@ -73,48 +76,4 @@ export function validateProfile(p: NetworkProfile): void {
     if (!parents.includes(n.parent)) throw new ConfigError(`${field}.networks.${k}.parent`, `unknown link '${n.parent}'`, `use one of ${parents.join(', ')}`);
     if (n.vlan !== undefined && !(Number.isInteger(n.vlan) && n.vlan >= 1 && n.vlan <= 4094)) throw new ConfigError(`${field}.networks.${k}.vlan`, `invalid VLAN id ${n.vlan}`, 'use 1..4094');
   }
-}
-
-export interface HostEntry {
-  name: string;
-  index: number;
-}
-
-/**
- * Shell script that configures a node's data plane from scratch (run on every boot). Every link and address
- * change goes through one `ip -batch` (one process instead of one per change: each costs tens of ms under TCG).
- */
-export function guestNetworkScript(p: NetworkProfile, node: HostEntry, all: HostEntry[]): string {
-  const nics = p.nics.map((_, i) => `eth${i + 1}`);
-  const lines: string[] = [
-    'set -e',
-    `for i in {1..100}; do ok=1; for n in ${nics.join(' ')}; do [ -e /sys/class/net/$n ] || ok=0; done; [ $ok = 1 ] && break; sleep 0.1; done`,
-  ];
-  const ip: string[] = [];
-  const up = new Set<string>();
-  if (p.bond) {
-    const b = p.bond;
-    ip.push(`link add ${b.name} type bond mode ${b.mode} miimon ${b.miimonMs}`);
-    for (const s of b.slaves) ip.push(`link set ${s} down`, `link set ${s} master ${b.name}`);
-    if (b.mode === 'active-backup') ip.push(`link set ${b.name} type bond primary ${b.slaves[0]}`);
-    ip.push(`link set ${b.name} up`);
-    for (const s of b.slaves) up.add(s);
-    up.add(b.name);
-  }
-  for (const n of nics) if (!up.has(n)) ip.push(`link set ${n} up`);
-  const seen = new Set<string>();
-  for (const net of ['cluster', 'storage'] as const) {
-    const n = net === 'storage' ? p.networks.storage : p.networks.cluster;
-    if (!n) continue;
-    const dev = ifaceOf(p, net);
-    if (seen.has(dev)) continue;
-    seen.add(dev);
-    if (n.vlan) ip.push(`link add link ${n.parent} name ${dev} type vlan id ${n.vlan}`, `link set ${dev} up`);
-    ip.push(`addr add ${addressOf(p, node.index, net)}/24 dev ${dev}`);
-    ip.push(`addr add ${address6Of(p, node.index, net)}/64 dev ${dev} nodad`); // the family follows the address
-  }
-  lines.push(`ip -batch - <<'IPCMDS'`, ...ip, 'IPCMDS');
-  const hosts = all.flatMap((h) => [`${addressOf(p, h.index)} ${h.name}`, `${address6Of(p, h.index)} ${h.name}`]).join('\\n');
-  lines.push(`printf '127.0.0.1 localhost\\n::1 localhost ip6-localhost\\n${hosts}\\n' > /etc/hosts`);
-  return lines.join('\n');
 }

@@ -5,7 +5,7 @@ import { firmwareArgv, type Firmware } from './firmware.js';
 
 export type NicBackend =
   | { type: 'tap'; ifname: string }
-  | { type: 'vde'; sock: string }
+  | { type: 'vde'; sock: string; /** The switch port to plug into (one set up with its VLANs); default any free one. */ port?: number }
   | { type: 'user'; hostfwd?: { hostPort: number; guestPort: number }[] };
 
 export interface NicSpec {
@@ -112,7 +112,7 @@ function netdev(n: NicSpec): string {
     case 'tap':
       return `tap,id=nd-${n.id},ifname=${b.ifname},script=no,downscript=no`;
     case 'vde':
-      return `vde,id=nd-${n.id},sock=${b.sock}`;
+      return `vde,id=nd-${n.id},sock=${b.sock}${b.port ? `,port=${b.port}` : ''}`;
     case 'user': {
       // restrict=on: the guest can reach nothing outside; only the listed 127.0.0.1 forwards reach in.
       const fwd = (b.hostfwd ?? []).map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('');

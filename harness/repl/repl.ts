@@ -26,6 +26,10 @@ export interface ReplOptions {
   onExit: 'stop' | 'detach';
   input?: NodeJS.ReadStream;
   output?: NodeJS.WriteStream;
+  /** Printed after the greeting (e.g. a checkpoint's recorded steps). */
+  banner?: string;
+  /** More dot-commands (e.g. `.replay`): an action's errors are printed, never end the REPL. */
+  commands?: Record<string, { help: string; action: (arg: string, write: (line: string) => void) => Promise<void> | void }>;
 }
 
 export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
@@ -39,6 +43,7 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
 
   const byName = Object.fromEntries(c.machines.map((m) => [varName(m.name), m]));
   stdout.write(`n3x: cluster ${c.id} (${c.profile.name}, ${c.machines.length} machines): ${Object.keys(byName).join(', ')} and \`cluster\` are in scope; .help lists commands\n`);
+  if (o.banner) stdout.write(`${o.banner}\n`);
   const r = repl.start({ prompt: `n3x ${c.id}> `, input, output: stdout, terminal: !!stdout.isTTY, useGlobal: false, preview: false });
   Object.assign(r.context, byName, { cluster: c, netemProfiles, sleep });
   const history = join(cacheRoot(), 'repl_history');
@@ -90,6 +95,19 @@ export async function openRepl(c: Cluster, o: ReplOptions): Promise<void> {
     },
   });
   defineInfoCommands(r, c, stdout);
+  for (const [name, cmd] of Object.entries(o.commands ?? {})) {
+    r.defineCommand(name, {
+      help: cmd.help,
+      action: async (arg) => {
+        try {
+          await cmd.action(arg.trim(), (line) => stdout.write(`${line}\n`));
+        } catch (e) {
+          stdout.write(`.${name} failed: ${(e as Error).message}\n`);
+        }
+        r.displayPrompt();
+      },
+    });
+  }
   await new Promise<void>((resolve) => r.on('exit', () => resolve()));
   raw(false);
   stdin.pause();

@@ -1,6 +1,7 @@
 /** What the harness records for the run report: one JSON object per line, per test worker. */
 import type { Topology, TopologyChange } from './topology.js';
 import type { BootPhases } from '../console/boot-phases.js';
+import type { ScheduledFault } from '../events.js';
 
 /** The scenario file and test the event happened in (empty outside Vitest, e.g. in the REPL). */
 export interface Scope {
@@ -32,9 +33,15 @@ export type RecordEvent =
   | (Base & { kind: 'boot'; machine: string; spawnAt: number; readyMs?: number; doneMs: number; restored?: { name: string; createdAt: string }; phases?: BootPhases['phases'] })
   | (Base & { kind: 'command'; machine: string; seq: number; command: RecordedText; status: number; ms: number; timedOut: boolean; stdout: RecordedText; stderr: RecordedText })
   | (Base & { kind: 'change'; change: TopologyChange })
-  | (Base & { kind: 'failure'; machines: { name: string; up: boolean; serialTail: string[] }[] })
+  | (Base & { kind: 'failure'; machines: { name: string; up: boolean; serialTail: string[] }[]; rewind?: string })
   | (Base & { kind: 'k3s'; nodes: K3sNodeRow[]; pods: K3sPodRow[] })
-  | (Base & { kind: 'stop'; serial: Record<string, string> });
+  | (Base & { kind: 'stop'; serial: Record<string, string> })
+  /** A machine's QEMU started (cold or `restoring`), crashed (power cut or died) or stopped as asked. */
+  | (Base & { kind: 'power'; machine: string; what: 'start' | 'crash' | 'stop'; restoring?: boolean; detail?: string })
+  /** A test (scope.test) or the file (no test) began, ended or failed. */
+  | (Base & { kind: 'test'; phase: 'begin' | 'end' | 'fail' })
+  /** A nemesis began (seed and schedule), turned fault `index` on or off, or ended. */
+  | (Base & { kind: 'nemesis'; phase: 'begin' | 'on' | 'off' | 'end'; seed: number; replay?: boolean; faults?: ScheduledFault[]; index?: number; error?: string });
 
 /** A node as the Kubernetes API reported it (k3s scenarios). */
 export interface K3sNodeRow {

@@ -1,11 +1,13 @@
 /**
  * The report page: one self-contained HTML file (inline CSS and SVG, no script, no network) with the run's
- * files and tests, failures with their serial tails, and per cluster its topology, faults, k3s tables and
+ * files and tests, failures with their serial tails, each file's timeline, and per cluster its topology, faults, k3s tables and
  * machines (boot timeline, commands collapsed, serial log). Pure; links point into the report dir.
  */
 import type { ClusterView, CommandView, ErrorView, FileView, MachineView, ReportData, TestView } from './model.js';
 import type { RecordedText } from './events.js';
 import { bootTimelineSvg, esc, topologySvg } from './svg.js';
+import type { Timeline } from './timeline.js';
+import { timelineSvg, type TestNames } from './timeline-svg.js';
 
 /** Command rows shown per machine (the newest; all are in the linked commands file and report.json). */
 export const COMMAND_ROWS = 300;
@@ -40,6 +42,16 @@ svg .cutmark{fill:#cf222e;font-weight:700}svg .partition{fill:#8250df;font-weigh
 svg .ph-kernel{fill:#6e7781}svg .ph-initramfs{fill:#bf8700}svg .ph-systemd{fill:#2456c7}svg .ph-backdoor{fill:#1a7f37}
 svg .ph-spawn{fill:#8c959f}svg .ph-net{fill:#1a7f37}svg .ph-restore{fill:#8250df}svg .barlabel{fill:#fff}
 svg .phlabel,svg .ticklabel{font-size:10px;fill:#57606a}svg .tick{stroke:#8c959f}svg .bootlabel{font-weight:700}
+.tlwrap{overflow:auto;background:#fbfcfd;border:1px solid #e3e6ea;border-radius:4px;padding:6px;margin:6px 0}
+svg.timeline .tick-axis{stroke:#8c959f}svg.timeline .rowlabel,svg.timeline .lane-label{font-weight:700}
+svg.timeline .test-band rect{fill:#e8eef7;stroke:#9aa7b8}svg.timeline .test-band.odd rect{fill:#f3f6fb}svg.timeline .test-band.failed rect{fill:#ffe1e1;stroke:#cf222e}
+svg.timeline .testname{font-size:11px}svg.timeline .test-start{stroke:#57606a;stroke-dasharray:3 3;stroke-width:.8}svg.timeline .fail-line{stroke:#cf222e;stroke-width:2}
+svg.timeline .lane-bg{fill:#fff;stroke:#e3e6ea}svg.timeline .boot{fill:#2456c7}svg.timeline .restore{fill:#8250df}
+svg.timeline .tick{stroke:none}svg.timeline .tick.ok{fill:#1a7f37}svg.timeline .tick.fail{fill:#cf222e}
+svg.timeline .span{fill-opacity:.28;stroke-opacity:.7;stroke-width:1}svg.timeline .span.open{stroke-dasharray:4 3}
+svg.timeline .span.partition{fill:#8250df;stroke:#8250df}svg.timeline .span.bridge{fill:#0969da;stroke:#0969da}svg.timeline .span.link{fill:#cf222e;stroke:#cf222e}
+svg.timeline .span.netem{fill:#bf8700;stroke:#bf8700}svg.timeline .span.down{fill:#1d2330;stroke:#1d2330}svg.timeline .span.clock{fill:#1b7c83;stroke:#1b7c83}
+svg.timeline .nem-plan{fill:none;stroke:#57606a;stroke-dasharray:2 2}svg.timeline .nem-on{fill:#b35900;stroke:#fff;stroke-width:1}svg.timeline .nem-edge{stroke:#b35900;stroke-width:2}
 `;
 
 const dur = (ms?: number) => (ms === undefined ? '' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
@@ -65,7 +77,8 @@ function testRow(t: TestView, fileId: string): string {
   const errText = t.errors.map((e) => `${e.message}\n${e.stack ?? ''}`).join('\n');
   const named = t.serialTails.filter((s) => new RegExp(`\\b${s.machine}\\b`).test(errText));
   const tails = t.serialTails.map((s) => `<details class="tail"${!named.length || named.includes(s) ? ' open' : ''}><summary><b>serial tail of ${esc(s.machine)}</b>${s.up === false ? ' (down)' : ''} · cluster ${esc(s.cluster)}</summary><pre>${esc(s.lines.join('\n'))}</pre></details>`).join('');
-  return `${row}<tr><td></td><td colspan="3"><div class="failure"><h4>error</h4>${t.errors.map(errorBlock).join('')}${tails}</div></td></tr>`;
+  const rewind = t.rewind ? `<h4>rewind</h4><pre>${esc(t.rewind)}</pre>` : '';
+  return `${row}<tr><td></td><td colspan="3"><div class="failure"><h4>error</h4>${t.errors.map(errorBlock).join('')}${rewind}${tails}</div></td></tr>`;
 }
 
 /** Consecutive identical commands with the same status (polls) shown as one row. */
@@ -132,12 +145,19 @@ function clusterBlock(c: ClusterView, testNames: Map<string, string>, files: Rep
 ${c.machines.map((m) => machineBlock(c, m, testNames, files)).join('\n')}</div>`;
 }
 
+/** The timeline, titled, in a scrolling box. */
+function timelineBlock(t: Timeline | undefined, tests: TestNames): string {
+  if (!t) return '';
+  return `<h3>timeline</h3><p class="muted">One lane per machine: boots and restores on top, each command a tick below (green ok, red failed; hover for command, status and duration), faults shaded over the lane; tests above, with each nemesis's schedule (outlined as planned, filled as applied); a red line where a test failed.</p><div class="tlwrap">${timelineSvg(t, tests)}</div>`;
+}
+
 function fileBlock(f: FileView, i: number, files: ReportFiles): string {
   const id = `file-${i}`;
   const names = new Map(f.tests.map((t) => [t.id, t.fullName]));
+  const tl = timelineBlock(f.timeline, new Map(f.tests.map((t) => [t.id, { name: t.fullName, state: t.state }])));
   const errors = f.errors.length ? `<div class="failure"><h4>error outside the tests (collection or a hook)</h4>${f.errors.map(errorBlock).join('')}</div>` : '';
   return `<section class="file" id="${id}"><h2>${badge(f.state)}${esc(f.relFile)} <span class="muted">· ${esc(f.project)} · ${dur(f.durationMs)}</span></h2>${errors}
-<table>${f.tests.map((t) => testRow(t, id)).join('')}</table>${f.clusters.map((c) => clusterBlock(c, names, files)).join('')}</section>`;
+<table>${f.tests.map((t) => testRow(t, id)).join('')}</table>${tl}${f.clusters.map((c) => clusterBlock(c, names, files)).join('')}</section>`;
 }
 
 /** Where per-machine extra files live (relative links), decided by the writer. */
@@ -152,7 +172,7 @@ export function renderHtml(r: ReportData, files: ReportFiles = { commands: () =>
   const sorted = r.files.map((f, i) => ({ f, i })).sort((a, b) => order(a.f) - order(b.f) || a.i - b.i);
   const nav = sorted.map(({ f, i }) => `<li>${badge(f.state)}<a href="#file-${i}">${esc(f.relFile)}</a> <span class="muted">${f.tests.length} test(s), ${dur(f.durationMs)}</span></li>`).join('');
   const unhandled = r.unhandledErrors.length ? `<div class="failure"><h4>unhandled errors</h4>${r.unhandledErrors.map(errorBlock).join('')}</div>` : '';
-  const others = r.otherClusters.length ? `<section class="file"><h2>${r.files.length ? 'clusters started outside these files (nested runs)' : 'clusters'}</h2>${r.otherClusters.map((x) => clusterBlock(x, new Map(), files)).join('')}</section>` : '';
+  const others = r.otherClusters.length ? `<section class="file"><h2>${r.files.length ? 'clusters started outside these files (nested runs)' : 'clusters'}</h2>${timelineBlock(r.otherTimeline, new Map())}${r.otherClusters.map((x) => clusterBlock(x, new Map(), files)).join('')}</section>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>n3x report · ${c.failed ? `${c.failed} failed` : 'passed'}</title><style>${CSS}</style></head><body>
 <header><h1>n3x run report</h1><div>${esc(r.generatedAt)} · ${dur(r.durationMs)} · ${c.files} file(s) · ${badge('passed')}${c.passed} ${badge('failed')}${c.failed} ${badge('skipped')}${c.skipped}${c.fileErrors ? ` · ${c.fileErrors} file error(s)` : ''} · <a style="color:#9cc3ff" href="report.json">report.json</a></div></header>
 <main>${unhandled}<ul>${nav}</ul>${sorted.map(({ f, i }) => fileBlock(f, i, files)).join('\n')}${others}</main></body></html>\n`;

@@ -36,5 +36,5 @@ export function writeLiveReport(c: Cluster, dir = resolve(artifactsDir(), `repor
 
 function descriptorInput(c: Cluster) {
   const d = readDescriptor(c.id);
-  return { id: d.id, profile: d.profile, backend: d.backend, nodes: d.nodes, macs: d.macs, segmentNames: d.segments.map((s) => s.hostName) };
+  return { id: d.id, profile: d.profile, backend: d.backend, nodes: d.nodes, macs: d.macs, segments: d.segments };
 }

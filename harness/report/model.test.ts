@@ -19,7 +19,7 @@ const events: RecordEvent[] = [
   cmd(22, 'ping -c1 192.168.200.2', 0, 't1'),
   { ...(cmd(23, 'journalctl', 0, 't2') as Extract<RecordEvent, { kind: 'command' }>), stdout: text('tail of a long output', 5000, 'files/ab12/n100-1/00023.stdout.txt') },
   { t: T0 + 24_000, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'change', change: { kind: 'link', machine: 'n100-2', nics: ['eth1'], up: false } },
-  { t: T0 + 25_000, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'failure', machines: [{ name: 'n100-1', up: true, serialTail: ['[   30.1] last kernel line'] }] },
+  { t: T0 + 25_000, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'failure', machines: [{ name: 'n100-1', up: true, serialTail: ['[   30.1] last kernel line'] }], rewind: 'npx n3x attach --checkpoint 3fa9c1-2' },
   { t: T0 + 25_500, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'change', change: { kind: 'link', machine: 'n100-2', nics: ['eth1'], up: true } },
   { t: T0 + 25_600, scope: { file, test: 't2' }, cluster: 'ab12', kind: 'failure', machines: [{ name: 'n100-1', up: true, serialTail: ['a later record'] }] },
   { t: T0 + 26_000, scope: { file }, cluster: 'ab12', kind: 'stop', serial: { 'n100-1': 'files/ab12/n100-1/serial.log' } },
@@ -60,15 +60,17 @@ describe('report model', () => {
     expect(r.otherClusters.map((x) => x.id)).toEqual(['cd34']);
   });
 
-  it('gives a failed test the serial tail recorded at its failure, or the end of the serial log', () => {
+  it('gives a failed test the serial tail and the rewind line recorded at its failure, or the end of the serial log', () => {
     expect(r.files[0].tests[1].serialTails).toEqual([{ cluster: 'ab12', machine: 'n100-1', up: true, lines: ['[   30.1] last kernel line'] }]);
+    expect(r.files[0].tests[1].rewind).toBe('npx n3x attach --checkpoint 3fa9c1-2');
     const noRecord = buildReport(run, events.filter((e) => e.kind !== 'failure'), clusters);
     expect(noRecord.files[0].tests[1].serialTails[0].lines.at(-1)).toContain('Started n3x-backdoor.service');
   });
 
-  it('renders the failure, the skip reason, polls grouped and cut output linked', () => {
+  it('renders the failure with its rewind line, the skip reason, polls grouped and cut output linked', () => {
     const html = renderHtml(r);
     expect(html).toContain('AssertionError: expected 1 to be 0');
+    expect(html).toContain('<h4>rewind</h4><pre>npx n3x attach --checkpoint 3fa9c1-2</pre>');
     expect(html).toContain('topology when "x &gt; cuts" failed');
     expect(html).toContain('serial tail of n100-1');
     expect(html).toContain('[   30.1] last kernel line');
@@ -77,6 +79,22 @@ describe('report model', () => {
     expect(html).toContain('[… 5000 characters cut; <a href="files/ab12/n100-1/00023.stdout.txt">full stdout</a>]');
     expect(html).toContain('clusters started outside these files (nested runs)');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  it("gives a file with a cluster its timeline (its clusters' machines, its tests), clusters outside the files theirs, and draws both", () => {
+    const tests = [{ t: T0 + 19_000, scope: { file, test: 't1' }, kind: 'test', phase: 'begin' }, { t: T0 + 22_500, scope: { file, test: 't1' }, kind: 'test', phase: 'end' }, { t: T0 + 27_500, scope: { file: '/elsewhere.test.ts', test: 'tx' }, kind: 'test', phase: 'begin' }] as RecordEvent[];
+    const withTests = buildReport(run, [...events, ...tests], clusters);
+    const t = withTests.files[0].timeline!;
+    expect(t.lanes.map((l) => l.machine)).toEqual(['n100-1', 'n100-2']);
+    expect(t.lanes[0].ticks).toHaveLength(4);
+    expect(t.lanes[1].spans.map((s) => s.label)).toEqual(['link eth1 cut']);
+    expect(t.tests.map((x) => x.test)).toEqual(['t1']);
+    expect(withTests.otherTimeline?.lanes.map((l) => `${l.cluster}/${l.machine}`)).toEqual(['cd34/n100-1', 'cd34/n100-2']);
+    const html = renderHtml(withTests);
+    expect(html.match(/<svg [^>]*class="timeline"/g)).toHaveLength(2);
+    expect(html).toContain('data-test="x &gt; pings"');
+    const unitFile = buildReport({ ...run, files: [{ ...run.files[0], file: '/repo/harness/u.test.ts' }] }, events, clusters);
+    expect(unitFile.files[0].timeline).toBeUndefined();
   });
 });
 

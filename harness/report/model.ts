@@ -5,6 +5,7 @@
  */
 import { parseBoots, type SerialBoot } from './boot.js';
 import type { K3sNodeRow, K3sPodRow, RecordEvent, RecordedText } from './events.js';
+import { buildTimeline, type Timeline } from './timeline.js';
 import { applyChanges, netemLabel, type Topology, type TopologyChange } from './topology.js';
 
 export type TestState = 'passed' | 'failed' | 'skipped' | 'pending';
@@ -55,6 +56,8 @@ export interface SerialTail {
 export interface TestView extends TestInput {
   /** Last serial lines of the machines at the failure (failed tests only). */
   serialTails: SerialTail[];
+  /** How to re-enter a failed test from its checkpoint, when it has one. */
+  rewind?: string;
 }
 
 export interface CommandView {
@@ -105,6 +108,8 @@ export interface ClusterView {
 export interface FileView extends Omit<FileInput, 'tests'> {
   tests: TestView[];
   clusters: ClusterView[];
+  /** The file's machines, faults, nemeses and tests over its time (files with a cluster). */
+  timeline?: Timeline;
 }
 
 export interface ReportData {
@@ -113,8 +118,10 @@ export interface ReportData {
   /** Tests by state; fileErrors: files with an error outside any test (collection, hooks). */
   counts: { files: number; passed: number; failed: number; skipped: number; fileErrors: number };
   files: FileView[];
-  /** Clusters whose file is not part of this run (e.g. started by a nested run). */
+  /** Clusters whose file is not part of this run (e.g. started by a nested run, or the REPL's). */
   otherClusters: ClusterView[];
+  /** The timeline of those clusters. */
+  otherTimeline?: Timeline;
   unhandledErrors: ErrorView[];
 }
 
@@ -187,18 +194,24 @@ export function buildReport(run: RunInput, events: RecordEvent[], clusters: Clus
       const recorded = first.flatMap((e) => e.machines.map((m) => ({ cluster: e.cluster ?? '', machine: m.name, up: m.up, lines: m.serialTail })));
       // No failure record (the cluster was already gone): the end of each machine's serial log instead.
       const fallback = own.flatMap((c) => c.machines.filter((m) => m.serial).map((m) => ({ cluster: c.id, machine: m.name, lines: m.serial!.tail.slice(-25) })));
-      return { ...t, serialTails: recorded.length ? recorded : fallback };
+      const rewind = first.find((e) => e.rewind)?.rewind;
+      return { ...t, serialTails: recorded.length ? recorded : fallback, ...(rewind ? { rewind } : {}) };
     });
-    return { ...f, tests, clusters: own };
+    const ids = new Set(own.map((c) => c.id));
+    const timeline = buildTimeline(events.filter((e) => (e.cluster !== undefined && ids.has(e.cluster)) || (e.kind === 'test' && e.scope.file === f.file)));
+    return { ...f, tests, clusters: own, timeline };
   });
   const all = files.flatMap((f) => f.tests);
   const count = (s: TestState) => all.filter((t) => t.state === s).length;
+  const others = clusters.filter((c) => !run.files.some((f) => f.file === c.file));
+  const otherIds = new Set(others.map((c) => c.id));
   return {
     generatedAt: new Date(run.endedAt).toISOString(),
     durationMs: run.endedAt - run.startedAt,
     counts: { files: files.length, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), fileErrors: files.filter((f) => f.errors.length).length },
     files,
-    otherClusters: clusters.filter((c) => !run.files.some((f) => f.file === c.file)),
+    otherClusters: others,
+    otherTimeline: buildTimeline(events.filter((e) => e.cluster !== undefined && otherIds.has(e.cluster))),
     unhandledErrors: run.unhandledErrors,
   };
 }

@@ -21,4 +21,19 @@ describe('the recorder, listening to boot events', () => {
     const c = memoryEvents('beef').find((e) => e.kind === 'command');
     expect(c).toMatchObject({ machine: 'rec-c', status: 3, ms: 12, command: { text: 'echo hi', omitted: 0 }, stdout: { omitted: 1000 } });
   });
+
+  it('records starts, crashes and stops, nemesis events and test boundaries for the timeline', () => {
+    emit({ kind: 'start', machine: 'rec-d', cluster: 'cafe', restoring: false });
+    emit({ kind: 'crash', machine: 'rec-d', cluster: 'cafe', cause: 'power-cut' });
+    emit({ kind: 'stop', machine: 'rec-d', cluster: 'cafe' });
+    emit({ kind: 'nemesis', cluster: 'cafe', phase: 'begin', seed: 4, replay: false, faults: [{ kind: 'crash', at: 1, until: 2, nodes: ['rec-d'], label: 'x' }] });
+    emit({ kind: 'nemesis', cluster: 'cafe', phase: 'on', seed: 4, index: 0 });
+    const got = memoryEvents('cafe').map((e) => (e.kind === 'power' ? `${e.what} ${e.machine}${e.detail ? ` ${e.detail}` : ''}` : e.kind === 'nemesis' ? `nemesis ${e.phase} ${e.seed}${e.faults ? ` ${e.faults.length} fault(s)` : ` #${e.index}`}` : e.kind));
+    expect(got).toEqual(['start rec-d', 'crash rec-d power-cut', 'stop rec-d', 'nemesis begin 4 1 fault(s)', 'nemesis on 4 #0']);
+    emit({ kind: 'test', phase: 'begin', file: '/f.test.ts', test: 'rec-t1' });
+    emit({ kind: 'test', phase: 'fail', file: '/f.test.ts', test: 'rec-t1' });
+    emit({ kind: 'test', phase: 'end', file: '/f.test.ts', test: 'rec-t1' });
+    const tests = memoryEvents().filter((e) => e.kind === 'test' && e.scope.test === 'rec-t1');
+    expect(tests.map((e) => [e.kind === 'test' && e.phase, e.scope.file])).toEqual([['begin', '/f.test.ts'], ['fail', '/f.test.ts'], ['end', '/f.test.ts']]);
+  });
 });

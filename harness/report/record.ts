@@ -1,6 +1,6 @@
 /**
- * Records what happens to clusters for the run report: topology, boots, every command, link faults,
- * partitions, netem, failures, k3s tables. It listens to the harness's events (../events.ts); k3s tables are
+ * Records what happens to clusters for the run report: topology, boots, starts, crashes and stops, every
+ * command, link faults, partitions, netem, nemesis schedules, test boundaries, failures, k3s tables. It listens to the harness's events (../events.ts); k3s tables are
  * recorded by the k3s code with recordK3s. Inside a
  * Vitest run (N3X_REPORT_DIR set by the report reporter) events go to <dir>/records/<pid>.jsonl and long
  * outputs to <dir>/files/, so the report can be built after the clusters are gone; elsewhere (the REPL) the
@@ -87,7 +87,7 @@ function record(e: HarnessEvent): void {
       live.set(e.cluster, e.members);
       for (const m of e.members) up.set(upKey(e.cluster, m.name), e.attached);
       if (e.attached) return;
-      return emitRecord({ ...b, cluster: e.cluster, kind: 'cluster', name: e.name, topology: topologyOf({ id: e.cluster, profile: e.profile, backend: e.backend, nodes: e.members, macs: e.macs, segmentNames: e.segments.map((s) => s.hostName) }) });
+      return emitRecord({ ...b, cluster: e.cluster, kind: 'cluster', name: e.name, topology: topologyOf({ id: e.cluster, profile: e.profile, backend: e.backend, nodes: e.members, networks: e.networks, macs: e.macs, segments: e.segments }) });
     case 'boot': {
       up.set(upKey(e.cluster, e.machine), true);
       const p = e.phases?.spawnAt === e.spawnAt ? e.phases : undefined; // this boot's phases add up to its doneMs
@@ -99,9 +99,12 @@ function record(e: HarnessEvent): void {
         emitRecord({ ...b, cluster: e.cluster, kind: 'boot', machine: m, spawnAt: e.t - e.ms, doneMs: e.ms, restored: { name: e.name, createdAt: e.createdAt } });
       }
       return;
+    case 'start':
+      return emitRecord({ ...b, cluster: e.cluster, kind: 'power', machine: e.machine, what: 'start', restoring: e.restoring });
     case 'crash':
     case 'stop':
-      return void up.set(upKey(e.cluster, e.machine), false);
+      up.set(upKey(e.cluster, e.machine), false);
+      return emitRecord({ ...b, cluster: e.cluster, kind: 'power', machine: e.machine, what: e.kind, detail: e.kind === 'crash' ? (e.detail ? `${e.cause}: ${e.detail}` : e.cause) : undefined });
     case 'command':
       return emitRecord(commandRecord(e, b));
     case 'link':
@@ -114,9 +117,16 @@ function record(e: HarnessEvent): void {
       return change(e.t, e.cluster, { kind: 'heal' });
     case 'cluster-stop':
       return recordStop(e.t, e.cluster, e.members);
+    case 'nemesis':
+      return emitRecord({ ...e, scope: b.scope });
     case 'test':
-      if (e.phase === 'fail') return recordFailure(e.t, e.test);
-      scope = e.phase === 'begin' ? { file: e.file, test: e.test } : { file: e.file };
+      if (e.phase === 'fail') {
+        emitRecord({ t: e.t, scope: { file: scope.file, test: e.test }, kind: 'test', phase: 'fail' });
+        return recordFailure(e.t, e.test, e.rewind);
+      }
+      if (e.phase === 'begin') scope = { file: e.file, test: e.test };
+      emitRecord({ t: e.t, scope: { file: e.file, test: e.test }, kind: 'test', phase: e.phase });
+      if (e.phase === 'end') scope = { file: e.file };
       return;
   }
 }
@@ -153,9 +163,9 @@ export function recordK3s(c: { id: string }, tables: { nodes: K3sNodeRow[]; pods
 }
 
 /** A test failed: the last serial lines of every machine of every live cluster in this process. */
-function recordFailure(t: number, test: string | undefined, lines = 20): void {
+function recordFailure(t: number, test: string | undefined, rewind?: string, lines = 20): void {
   for (const [cluster, members] of live) {
-    guard(() => emitRecord({ t, scope: { file: scope.file, test }, cluster, kind: 'failure', machines: members.map((m) => ({ name: m.name, up: up.get(upKey(cluster, m.name)) ?? false, serialTail: new SerialLog(m.serialLog).tail(lines).map(cleanTerminal) })) }));
+    guard(() => emitRecord({ t, scope: { file: scope.file, test }, cluster, kind: 'failure', machines: members.map((m) => ({ name: m.name, up: up.get(upKey(cluster, m.name)) ?? false, serialTail: new SerialLog(m.serialLog).tail(lines).map(cleanTerminal) })), ...(rewind ? { rewind } : {}) }));
   }
 }
 

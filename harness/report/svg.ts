@@ -36,14 +36,14 @@ function layout(t: Topology): { g: Graph; boxes: Map<string, Box>; cut: string[]
     if (parent) g.setParent(id, parent);
     boxes.set(id, box);
   };
-  for (const s of t.segments) add(`seg:${s.name}`, { cls: 'seg', lines: [{ text: `${s.name} segment` }, { text: `${s.kind === 'vde' ? 'VDE switch' : 'bridge'} ${s.hostName}`, cls: 'sub' }] });
+  for (const s of t.segments) add(`seg:${s.name}`, { cls: 'seg', lines: [{ text: `${s.name} segment` }, { text: `${s.kind === 'vde' ? 'VDE switch' : 'bridge'} ${s.hostName}`, cls: 'sub' }, ...(s.filter ? [{ text: `VLANs enforced: ${s.filter}`, cls: 'sub' }] : [])] });
   const cut: string[] = [];
   // dagre places nodes of a rank right to left in insertion order: insert in reverse to read left to right.
   for (const m of [...t.machines].reverse()) {
     const mid = `m:${m.name}`;
     g.setNode(mid, { label: m.name });
     for (const n of [...m.nics].reverse()) {
-      add(`${mid}:${n.name}`, { cls: n.up ? 'nic' : 'nic cut', lines: [{ text: n.name }, ...(n.mac ? [{ text: n.mac, cls: 'sub' }] : []), ...(n.up ? [] : [{ text: 'LINK CUT', cls: 'bad' }])] }, mid);
+      add(`${mid}:${n.name}`, { cls: n.up ? 'nic' : 'nic cut', lines: [{ text: n.name }, ...(n.mac ? [{ text: n.mac, cls: 'sub' }] : []), ...(n.port ? [{ text: n.port, cls: 'sub' }] : []), ...(n.up ? [] : [{ text: 'LINK CUT', cls: 'bad' }])] }, mid);
       g.setEdge(`seg:${n.segment}`, `${mid}:${n.name}`);
       if (!n.up) cut.push(`seg:${n.segment}|${mid}:${n.name}`);
     }
@@ -113,7 +113,7 @@ export function topologySvg(t: Topology): string {
 const PHASE_CLASS: Record<string, string> = { kernel: 'ph-kernel', initramfs: 'ph-initramfs', systemd: 'ph-systemd', backdoor: 'ph-backdoor' };
 
 /** Axis step (s) giving about 6–10 ticks. */
-function step(max: number): number {
+export function step(max: number): number {
   for (const s of [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300]) if (max / s <= 10) return s;
   return 600;
 }

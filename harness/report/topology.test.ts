@@ -11,8 +11,8 @@ describe('topology model', () => {
     expect(t.segments).toEqual([{ name: 'trunk', hostName: 'n3xab12s0', kind: 'vde' }]);
     const m = t.machines[0];
     expect(m.nics).toEqual([
-      { name: 'eth1', mac: '52:54:ab:12:01:01', segment: 'trunk', up: true },
-      { name: 'eth2', mac: '52:54:ab:12:01:02', segment: 'trunk', up: true },
+      { name: 'eth1', mac: '52:54:ab:12:01:01', segment: 'trunk', port: 'trunk 100,200', up: true },
+      { name: 'eth2', mac: '52:54:ab:12:01:02', segment: 'trunk', port: 'trunk 100,200', up: true },
     ]);
     expect(m.bond).toEqual({ name: 'bond0', mode: 'active-backup', slaves: ['eth1', 'eth2'] });
     expect(m.ifaces).toEqual([
@@ -24,9 +24,24 @@ describe('topology model', () => {
   });
 
   it('simple: one untagged interface carries both networks', () => {
-    const t = topologyOf({ id: 'ab12', profile: getProfile('simple'), backend: 'bridge', nodes: nodes.slice(0, 1), segmentNames: ['br-x'] });
+    const t = topologyOf({ id: 'ab12', profile: getProfile('simple'), backend: 'bridge', nodes: nodes.slice(0, 1), segments: [{ hostName: 'br-x', kind: 'bridge' }] });
     expect(t.segments[0].hostName).toBe('br-x');
-    expect(t.machines[0].ifaces).toEqual([{ name: 'eth1', parent: 'eth1', vlan: undefined, nets: ['cluster', 'storage'], address: '192.168.1.1/24' }]);
+    expect(t.machines[0].ifaces).toEqual([{ name: 'eth1', parent: 'eth1', nets: ['cluster', 'storage'], address: '192.168.1.1/24' }]);
+  });
+
+  it('per-node networks: each node its own NICs and ports, the filtering segment named with what enforces it', () => {
+    const t = topologyOf({
+      id: 'ab12', profile: getProfile('vlans'), backend: 'bridge',
+      nodes: [{ name: 'a' }, { name: 'b', nics: [{ segment: 'trunk', tagged: [200] }] }, { name: 'c', vlans: [100, 7], addresses: false }],
+      segments: [{ hostName: 'n3xab12s0', kind: 'vde', filter: 'vde port VLANs' }, { hostName: 'n3xab12s1', kind: 'bridge' }],
+    });
+    expect(t.segments.map((s) => [s.name, s.kind, s.filter])).toEqual([['trunk', 'vde', 'vde port VLANs'], ['vlan7', 'bridge', undefined]]);
+    expect(t.machines[1].ifaces).toEqual([{ name: 'eth1.200', parent: 'eth1', vlan: 200, nets: ['cluster'], address: '192.168.200.2/24' }]);
+    expect(t.machines[2].nics.map((n) => [n.name, n.segment, n.port])).toEqual([['eth1', 'trunk', 'access 100'], ['eth2', 'vlan7', 'access 7']]);
+    expect(t.machines[2].ifaces.map((f) => [f.name, f.address])).toEqual([['eth1', 'self-configured'], ['eth2', 'self-configured']]);
+    const text = topologyText(t);
+    expect(text).toContain('segment trunk = vde n3xab12s0 (VLANs enforced by vde port VLANs): a:eth1, b:eth1, c:eth1');
+    expect(text).toContain('eth1 → trunk (access 100)');
   });
 
   it('folds in cut links, partitions, heal and netem in order', () => {
@@ -49,7 +64,7 @@ describe('topology model', () => {
     expect(text).toContain('segment trunk = bridge n3xab12s0: n100-1:eth1, n100-2:eth1 (cut), n100-3:eth1');
     expect(text).toContain('eth1.200 192.168.200.1/24 (cluster, VLAN 200 on eth1)  netem delay 50±10ms');
     expect(text).toContain('partition: n100-3 | n100-1');
-    expect(text).toContain('eth1 → trunk  LINK CUT');
+    expect(text).toContain('eth1 → trunk (trunk 100,200)  LINK CUT');
   });
 
   it('the SVG shows every machine, NIC, bond and VLAN interface with its address, and marks cut links', () => {

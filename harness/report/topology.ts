@@ -1,9 +1,12 @@
 /**
  * The topology of a cluster as data: segments (bridges or VDE switches), machines with their NICs, bond and
- * VLAN interfaces with addresses, plus the live faults (cut links, partitions, netem). Built from the network
- * profile and the cluster's names; faults are folded in from recorded events. Pure; unit-tested.
+ * VLAN interfaces with addresses, plus the live faults (cut links, partitions, netem). Built from each node's
+ * network (the profile's or its own) and the cluster's names; faults are folded in from recorded events. Pure.
  */
-import { addressOf, ifaceOf, type NetName, type NetworkProfile } from '../network/profile.js';
+import type { VlanFilter } from '../network/backend.js';
+import { fabricPlan, portLabel } from '../network/fabric.js';
+import { nodeAddress, nodeNetwork, type NodeNetwork, type NodeNetworkOptions } from '../network/nodenet.js';
+import type { NetName, NetworkProfile } from '../network/profile.js';
 import type { NetemSpec } from '../network/netem.js';
 
 export interface TopoSegment {
@@ -12,6 +15,8 @@ export interface TopoSegment {
   /** Host bridge or VDE switch name (n3x<id>s<i>). */
   hostName: string;
   kind: 'bridge' | 'vde';
+  /** What keeps each port to its VLANs, on a segment whose ports differ; absent on a hub. */
+  filter?: VlanFilter;
 }
 
 export interface TopoNic {
@@ -19,6 +24,8 @@ export interface TopoNic {
   name: string;
   mac?: string;
   segment: string;
+  /** Its switch port's VLANs: "access 100", "trunk 100,200". */
+  port?: string;
   /** False while cut by setLink/block. */
   up: boolean;
 }
@@ -30,6 +37,7 @@ export interface TopoIface {
   parent: string;
   vlan?: number;
   nets: NetName[];
+  /** IPv4 address with prefix length; "self-configured" on a node with addresses: false. */
   address: string;
 }
 
@@ -59,32 +67,39 @@ export interface TopologyInput {
   id: string;
   profile: NetworkProfile;
   backend: 'bridge' | 'vde';
-  nodes: { name: string; role?: string }[];
+  nodes: ({ name: string; role?: string } & NodeNetworkOptions)[];
+  /** Each node's network as resolved (default: from the profile and each node's own options). */
+  networks?: NodeNetwork[];
   /** Data NIC MACs per machine (eth1 first). */
   macs?: Record<string, string[]>;
-  /** Host names of the segments in profile order (default: the harness's n3x<id>s<i>). */
-  segmentNames?: string[];
+  /** The segments as created, in the cluster's order (default: the harness's n3x<id>s<i>, as hubs of `backend`). */
+  segments?: { hostName: string; kind: 'bridge' | 'vde'; filter?: VlanFilter }[];
 }
 
-/** The topology a profile gives a set of nodes (every link up, no faults). */
+/** The topology of a set of nodes on their networks (every link up, no faults). */
 export function topologyOf(t: TopologyInput): Topology {
   const p = t.profile;
-  const segments = p.segments.map((name, i) => ({ name, hostName: t.segmentNames?.[i] ?? `n3x${t.id}s${i}`, kind: t.backend }));
+  const nets = t.networks ?? t.nodes.map((n, i) => nodeNetwork(p, n, i + 1));
+  const plan = fabricPlan(p.segments, nets, (i, j) => `n${i}e${j}`);
+  const segments = plan.map((s, i): TopoSegment => {
+    const made = t.segments?.[i];
+    return { name: s.name, hostName: made?.hostName ?? `n3x${t.id}s${i}`, kind: made?.kind ?? t.backend, ...(made?.filter ? { filter: made.filter } : {}) };
+  });
   const machines = t.nodes.map((n, i): TopoMachine => {
-    const ifaces: TopoIface[] = [];
-    for (const net of ['cluster', 'storage'] as const) {
-      const spec = net === 'storage' ? (p.networks.storage ?? p.networks.cluster) : p.networks.cluster;
-      const name = ifaceOf(p, net);
-      const known = ifaces.find((f) => f.name === name);
-      if (known) known.nets.push(net);
-      else ifaces.push({ name, parent: spec.parent, vlan: spec.vlan, nets: [net], address: `${addressOf(p, i + 1, net)}/24` });
-    }
+    const net = nets[i];
+    const ifaces = net.links.map((l): TopoIface => ({
+      name: l.name,
+      parent: l.parent,
+      ...(l.tag ? { vlan: l.tag } : {}),
+      nets: [...l.nets],
+      address: net.addresses ? `${nodeAddress(net, l.vlan)}/24` : 'self-configured',
+    }));
     return {
       name: n.name,
       index: i + 1,
       role: n.role,
-      nics: p.nics.map((segment, j) => ({ name: `eth${j + 1}`, mac: t.macs?.[n.name]?.[j], segment, up: true })),
-      bond: p.bond ? { name: p.bond.name, mode: p.bond.mode, slaves: [...p.bond.slaves] } : undefined,
+      nics: net.nics.map((nic, j) => ({ name: `eth${j + 1}`, mac: t.macs?.[n.name]?.[j], segment: nic.segment, port: portLabel(nic), up: true })),
+      bond: net.bond ? { name: net.bond.name, mode: net.bond.mode, slaves: [...net.bond.slaves] } : undefined,
       ifaces,
       netem: {},
     };
@@ -131,11 +146,11 @@ export function topologyText(t: Topology): string {
   const out = [`cluster ${t.cluster}: profile ${t.profile} (${t.description}), ${t.backend} backend`];
   for (const s of t.segments) {
     const ports = t.machines.flatMap((m) => m.nics.filter((n) => n.segment === s.name).map((n) => `${m.name}:${n.name}${n.up ? '' : ' (cut)'}`));
-    out.push(`  segment ${s.name} = ${s.kind} ${s.hostName}: ${ports.join(', ')}`);
+    out.push(`  segment ${s.name} = ${s.kind} ${s.hostName}${s.filter ? ` (VLANs enforced by ${s.filter})` : ''}: ${ports.join(', ')}`);
   }
   for (const m of t.machines) {
     out.push(`  ${m.name}${m.role ? ` (${m.role})` : ''}`);
-    for (const n of m.nics) out.push(`    ${n.name}${n.mac ? ` ${n.mac}` : ''} → ${n.segment}${n.up ? '' : '  LINK CUT'}`);
+    for (const n of m.nics) out.push(`    ${n.name}${n.mac ? ` ${n.mac}` : ''} → ${n.segment}${n.port ? ` (${n.port})` : ''}${n.up ? '' : '  LINK CUT'}`);
     if (m.bond) out.push(`    ${m.bond.name} ${m.bond.mode} over ${m.bond.slaves.join(' + ')}`);
     for (const f of m.ifaces) {
       const netem = m.netem[f.name] ? `  netem ${netemLabel(m.netem[f.name])}` : '';

@@ -6,10 +6,10 @@ import { shellQuote } from '../util/quote.js';
 import { artifactsDir } from '../util/paths.js';
 
 /** Collects diagnostics from each machine (5 s per command; dead machines give their serial log only). */
-export async function collectDiagnostics(machines: Machine[], label: string, units: string[] = [], faults: string[] = []): Promise<string> {
+export async function collectDiagnostics(machines: Machine[], label: string, units: string[] = [], faults: string[] = [], notes: string[] = []): Promise<string> {
   const dir = join(artifactsDir(), label.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80));
   mkdirSync(dir, { recursive: true });
-  const report: string[] = [`faults in effect when the test ended: ${faults.length ? faults.join('; ') : '(none)'}`];
+  const report: string[] = [...notes, `faults in effect when the test ended: ${faults.length ? faults.join('; ') : '(none)'}`];
   for (const m of machines) {
     const md = join(dir, m.name);
     mkdirSync(md, { recursive: true });

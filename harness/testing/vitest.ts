@@ -1,9 +1,13 @@
 /**
  * Vitest glue: a cluster per scenario file, booted in beforeAll and always torn down in afterAll (also when
- * boot fails half way); on a failed test, diagnostics from every machine are printed and saved.
+ * boot fails half way); on a failed test, diagnostics from every machine are printed and saved. With
+ * checkpoints (checkpoints.ts) the cluster is saved before each test, and a failed one can be rewound.
  */
-import { afterAll, afterEach, beforeAll } from 'vitest';
-import { startCluster, type Cluster, type ClusterOptions } from '../cluster/cluster.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { Cluster, ClusterOptions } from '../cluster/cluster.js';
+import { TestCheckpoints } from '../rewind/take.js';
+import type { CheckpointRecord } from '../rewind/store.js';
+import { checkpointsOn, rerunCommand, startForFile, testRef } from './checkpoints.js';
 import type { Machine } from '../machine/machine.js';
 import { collectDiagnostics } from './diagnostics.js';
 import { artifactsDir } from '../util/paths.js';
@@ -25,6 +29,12 @@ export type UseClusterOptions = ClusterOptions & {
    * that failed half way does not leave the next one on a broken network (default true).
    */
   resetFaults?: boolean;
+  /**
+   * 'each-test': save a checkpoint of the cluster before each test (cheap: no wait for a settled system), so that
+   * a failed test can be re-entered (`npx n3x attach --checkpoint <id>`) or re-run alone from there
+   * (N3X_FROM_CHECKPOINT). N3X_CHECKPOINTS=each-test|off overrides it. Default off.
+   */
+  checkpoints?: 'each-test' | 'off';
 };
 
 /** Time limits of the glue, in seconds (a k3s scenario derives both from its budget, harness/k3s/budget.ts). */
@@ -45,13 +55,21 @@ export function useCluster(options: UseClusterOptions | (() => Promise<UseCluste
   let failed = false;
   let opts: UseClusterOptions | undefined = typeof options === 'function' ? undefined : options;
   let deadline: NodeJS.Timeout | undefined;
-  beforeAll(async () => {
+  let checkpoints: TestCheckpoints | undefined;
+  let from: CheckpointRecord | undefined;
+  beforeAll(async ({}, suite) => {
     opts ??= await (options as () => Promise<UseClusterOptions>)();
-    c = await startCluster(opts);
+    ({ cluster: c, from } = await startForFile(opts, suite.file.filepath));
+    if (!from && checkpointsOn(opts.checkpoints)) checkpoints = new TestCheckpoints(opts);
     deadline = armDeadline(c, opts.units, timing.stopAfter);
+  }, hookMs);
+  beforeEach(async (ctx) => {
+    if (c && from && ctx.task.fullName !== from.test) ctx.skip(`not the test of checkpoint ${from.id} (N3X_FROM_CHECKPOINT)`);
+    if (c && checkpoints) await checkpoints.before(c, testRef(ctx.task));
   }, hookMs);
   afterAll(async () => {
     clearTimeout(deadline);
+    if (checkpoints) console.log(checkpoints.summary());
     if (c && failed && process.env.N3X_KEEP === '1') {
       c.detach();
       console.error(`\nn3x: kept cluster ${c.id} running after a failure (N3X_KEEP=1): npx n3x attach ${c.id}   (remove it: npx n3x stop ${c.id})\n`);
@@ -62,11 +80,15 @@ export function useCluster(options: UseClusterOptions | (() => Promise<UseCluste
   afterEach(async (ctx) => {
     if (!c) return;
     const inEffect = c.faults();
-    if (ctx.task.result?.state === 'fail') {
+    const state = ctx.task.result?.state;
+    const checkpoint = checkpoints?.after(state === 'fail' ? 'failed' : state === 'skip' ? 'skipped' : 'passed', ctx.task.result?.errors?.[0]?.message);
+    if (state === 'fail') {
       failed = true;
-      emit({ kind: 'test', phase: 'fail', file: ctx.task.file?.filepath, test: ctx.task.id }); // serial tails for the report, before diagnostics and the reset
-      const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units, inEffect);
+      const rewind = checkpoint ? [`rewind: npx n3x attach --checkpoint ${checkpoint}   (re-run just this test from there: ${rerunCommand(checkpoint, testRef(ctx.task))})`] : [];
+      emit({ kind: 'test', phase: 'fail', file: ctx.task.file?.filepath, test: ctx.task.id, rewind: rewind[0] }); // serial tails for the report, before diagnostics and the reset
+      const text = await collectDiagnostics(c.machines, `${ctx.task.file?.name ?? 'scenario'}-${ctx.task.name}`, opts?.units, inEffect, rewind);
       console.error(`\n=== n3x diagnostics for failed test "${ctx.task.name}" ===\n${text}\n`);
+      if (checkpoint) console.error(`n3x: ${rewind[0]}\n`);
     }
     if (opts?.resetFaults !== false && inEffect.length) await c.resetFaults();
   }, hookMs);

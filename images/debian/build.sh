@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the n3x Debian guest: mmdebstrap rootfs -> ext4 -> qcow2, plus the kernel and a small initramfs.
-# usage: [N3X_ARCH=amd64|arm64] [N3X_EXTRA_PACKAGES='pkg …'] build.sh OUTDIR   (writes OUTDIR/{disk.qcow2,vmlinuz,initrd.img}). As root: mmdebstrap --mode=root;
+# usage: [N3X_ARCH=amd64|arm64] [N3X_EXTRA_PACKAGES='pkg …' [N3X_BASE_ROOTFS=base/rootfs.tar]] build.sh OUTDIR
+#   (writes OUTDIR/{disk.qcow2,vmlinuz,initrd.img}, and rootfs.tar for a base image). As root: mmdebstrap --mode=root;
 # otherwise --mode=unshare (needs newuidmap and a /etc/subuid range) with the steps that read the rootfs run
 # in the same user namespace (mmdebstrap --unshare-helper), so file owners in the image are right either way.
 set -euo pipefail
@@ -36,20 +37,40 @@ for p in ${N3X_EXTRA_PACKAGES:-}; do pkgs="$pkgs,$p"; done
 # Debian's own initramfs is never used (mkinitrd.sh builds ours). For a foreign architecture its generation runs
 # under qemu-user, one emulated process per module (~40 min on 2 cores): update-initramfs is a no-op while the
 # packages install, and the real one is put back afterwards.
+# (A derived image's packages install in the essential step: there the no-op goes in before it, at extract.)
 hooks=()
 if [ "$arch" != amd64 ]; then
-  hooks=(--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && printf "#!/bin/sh\nexit 0\n" > "$1/usr/sbin/update-initramfs" && chmod 0755 "$1/usr/sbin/update-initramfs"'
+  divert='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs && printf "#!/bin/sh\nexit 0\n" > "$1/usr/sbin/update-initramfs" && chmod 0755 "$1/usr/sbin/update-initramfs"'
+  when=--essential-hook; if [ -n "${N3X_BASE_ROOTFS:-}" ] && [ -n "${N3X_EXTRA_PACKAGES:-}" ]; then when=--extract-hook; fi
+  hooks=("$when=$divert"
          --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs')
 fi
-echo "step: rootfs ($suite $arch, $(echo "$pkgs" | tr ',' '\n' | wc -l) packages, mode $mode)"
-mmdebstrap --variant=minbase --mode="$mode" --architectures="$arch" --format=directory --keyring="$keyring" \
-  --include="$pkgs" \
-  --dpkgopt='path-exclude=/usr/share/{doc,man,locale,info}/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-  "${hooks[@]}" \
-  --customize-hook="sync-in '$here/overlay' /" \
-  --customize-hook="copy-in '$here/customize.sh' /tmp" \
-  --customize-hook='sh "$1/tmp/customize.sh" "$1" && rm "$1/tmp/customize.sh"' \
-  "$suite" "$work/rootfs" $mirror
+# A derived image whose base image kept its rootfs (N3X_BASE_ROOTFS, set by harness/images/cache.ts): the base's
+# tree is unpacked and only the extra packages (and what they pull in) are downloaded and installed on top, with the
+# same dpkg options, overlay and customize.sh — the custom variant installs --include and nothing else.
+base_rootfs=${N3X_BASE_ROOTFS:-}
+common=(--mode="$mode" --architectures="$arch" --format=directory --keyring="$keyring"
+  --dpkgopt='path-exclude=/usr/share/{doc,man,locale,info}/*' --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  "${hooks[@]}"
+  --customize-hook="sync-in '$here/overlay' /"
+  --customize-hook="copy-in '$here/customize.sh' /tmp"
+  --customize-hook='sh "$1/tmp/customize.sh" "$1" && rm "$1/tmp/customize.sh"')
+if [ -n "$base_rootfs" ] && [ -n "${N3X_EXTRA_PACKAGES:-}" ]; then
+  extra=$(echo "$N3X_EXTRA_PACKAGES" | tr -s ' ' ',')
+  echo "step: rootfs (derived: the base rootfs + $extra, $suite $arch, mode $mode)"
+  mmdebstrap --variant=custom "${common[@]}" --include="$extra" \
+    --setup-hook="tar-in '$base_rootfs' /" \
+    "$suite" "$work/rootfs" $mirror
+else
+  echo "step: rootfs ($suite $arch, $(echo "$pkgs" | tr ',' '\n' | wc -l) packages, mode $mode)"
+  mmdebstrap --variant=minbase "${common[@]}" --include="$pkgs" "$suite" "$work/rootfs" $mirror
+fi
+# A base image keeps its finished tree (numeric owners, /dev left out: mmdebstrap populates it) for derived ones.
+if [ -z "${N3X_EXTRA_PACKAGES:-}" ]; then
+  echo "step: rootfs.tar"
+  install -m 0666 /dev/null "$work/rootfs.tar"
+  inns tar -C "$work/rootfs" --numeric-owner --exclude='./dev/*' -cf "$work/rootfs.tar" .
+fi
 for f in initrd.img vmlinuz disk.raw; do install -m 0666 /dev/null "$work/$f"; done
 echo "step: initramfs"
 inns sh -s "$work/rootfs" "$work/initrd.img" < "$here/mkinitrd.sh"
@@ -71,4 +92,5 @@ echo "step: qcow2"
 qemu-img convert -c -O qcow2 "$work/disk.raw" "$work/disk.qcow2" 2>/dev/null || qemu-img convert -O qcow2 "$work/disk.raw" "$work/disk.qcow2"
 mkdir -p "$out"
 mv "$work/disk.qcow2" "$work/vmlinuz" "$work/initrd.img" "$out/"
+if [ -e "$work/rootfs.tar" ]; then chmod 0644 "$work/rootfs.tar"; mv "$work/rootfs.tar" "$out/"; fi
 echo "step: done"

@@ -63,6 +63,8 @@ export interface UseK3sOptions {
   aarch64Agents?: number;
   /** More image tarballs for the layer (k3s imports them from agent/images like its own), e.g. Longhorn's. */
   extraImages?: string[];
+  /** HA: the port keepalived checks `/ping` on (K3sOptions.healthPort; default k3s's API port). */
+  healthPort?: number;
 }
 
 /** The default topology, the user's: two servers (HA embedded etcd) and one agent. */
@@ -100,7 +102,7 @@ export function useK3s(profile: ProfileName, o: UseK3sOptions): K3sHandle {
   }, { hookTimeout: b.hook, stopAfter: b.seconds });
   let kc: K3sCluster | undefined;
   beforeAll(async () => {
-    kc = new K3sCluster(h.cluster, [...roles, ...Array.from({ length: o.aarch64Agents ?? 0 }, (): K3sRole => 'agent')], { version: bin.version, timeFactor: b.factor });
+    kc = new K3sCluster(h.cluster, [...roles, ...Array.from({ length: o.aarch64Agents ?? 0 }, (): K3sRole => 'agent')], { version: bin.version, timeFactor: b.factor, healthPort: o.healthPort });
     await kc.start(b.formation);
   }, b.hook * 1000);
   return {

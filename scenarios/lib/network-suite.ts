@@ -1,16 +1,43 @@
 /** The network scenario body, shared by the three profile files: reachability, isolation, partition, netem. */
 import { expect, it } from 'vitest';
 import type { ClusterHandle } from '../../harness/vitest.js';
+import { getProfile, type ProfileName } from '../../harness/index.js';
 import { allPairs, ping } from './net.js';
 
-export function reachabilityTests(h: ClusterHandle): void {
+export function reachabilityTests(h: ClusterHandle, profile: ProfileName): void {
+  const storage = getProfile(profile).networks.storage !== undefined;
+  const nets = storage ? (['cluster', 'storage'] as const) : (['cluster'] as const);
+
+  it('the network set-up is n3x-network.service, before network.target and network-online.target, which are active after it', async () => {
+    for (const m of h.cluster.machines) {
+      await m.waitForUnit('network.target', { timeout: 60 }); // reached as the boot allows: on a loaded host, seconds after the set-up
+      await m.waitForUnit('network-online.target', { timeout: 60 });
+      const unit = await m.getUnitInfo('n3x-network.service');
+      expect(unit.ActiveState, m.name).toBe('active');
+      expect(unit.Before.split(' '), m.name).toEqual(expect.arrayContaining(['network.target', 'network-online.target']));
+      const entered = async (u: string) => Number(await m.getUnitProperty(u, 'ActiveEnterTimestampMonotonic'));
+      expect(await entered('network.target'), m.name).toBeGreaterThanOrEqual(Number(unit.ActiveEnterTimestampMonotonic));
+      expect(await entered('network-online.target'), m.name).toBeGreaterThanOrEqual(await entered('network.target'));
+    }
+  });
+
   it('all pairs reach each other on the cluster network', async () => {
     expect(await allPairs(h.cluster, 'cluster')).toEqual([]);
   });
 
-  it('all pairs reach each other on the storage network', async () => {
-    expect(await allPairs(h.cluster, 'storage')).toEqual([]);
-  });
+  if (storage) {
+    it('all pairs reach each other on the storage network', async () => {
+      expect(await allPairs(h.cluster, 'storage')).toEqual([]);
+    });
+  } else {
+    it('without a storage network, storage falls back to the cluster network: same interface and addresses', () => {
+      expect(h.cluster.iface('storage')).toBe(h.cluster.iface('cluster'));
+      for (const m of h.cluster.machines) {
+        expect(h.cluster.address(m.name, 'storage')).toBe(h.cluster.address(m.name, 'cluster'));
+        expect(h.cluster.address6(m.name, 'storage')).toBe(h.cluster.address6(m.name, 'cluster'));
+      }
+    });
+  }
 
   it('hostnames resolve through /etc/hosts to cluster addresses, IPv4 and IPv6', async () => {
     const [a, b] = h.cluster.machines;
@@ -19,12 +46,12 @@ export function reachabilityTests(h: ClusterHandle): void {
     expect((await ping(a, b.name, { count: 1 })).received).toBe(1);
   });
 
-  it('all pairs reach each other over IPv6 on the cluster and storage networks', async () => {
+  it(`all pairs reach each other over IPv6 on the ${nets.join(' and ')} network${nets.length > 1 ? 's' : ''}`, async () => {
     const bad: string[] = [];
     for (const a of h.cluster.machines) {
       for (const b of h.cluster.machines) {
         if (a === b) continue;
-        for (const net of ['cluster', 'storage'] as const) {
+        for (const net of nets) {
           const s = await ping(a, h.cluster.address6(b.name, net), { count: 2 });
           if (s.received === 0) bad.push(`${a.name} → ${b.name} ${net} (${h.cluster.address6(b.name, net)})`);
         }

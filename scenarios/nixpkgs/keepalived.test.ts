@@ -1,5 +1,6 @@
 /**
- * Port of nixpkgs nixos/tests/keepalived.nix (VRRP failover), its test script step by step in order.
+ * Port of nixpkgs nixos/tests/keepalived.nix at revision 13b49da87407182a241eb770aaad31b6eb0c3aa9 (VRRP failover),
+ * its test script step by step in order.
  *
  * NixOS config → n3x node specs:
  * - node1, node2 on one flat network (eth1)        → profile 'simple' (eth1, 192.168.1.x/24), nodes node1, node2
@@ -17,10 +18,14 @@
  * - specialisation config-restart (snmp.enable, VIP .202: the unit changes, so keepalived restarts)
  *                                                  → write the .202 config, `systemctl restart keepalived`
  *   (SNMP itself is left out: it needs an snmpd master agent the script never talks to)
- * - the restart step counts the service manager's Reloaded/Stopped/Started lines: Debian's keepalived 2.2.7
- *   also logs lines of its own starting with "Stopped" when it exits, so the counts grep `systemd[1]: <word>`
+ * - the reload and restart steps grep the journal for the lines `systemctl reload|restart` itself makes, as the
+ *   original does; they also check the effect: the new VIP appears on eth1, and keepalived's main PID (systemd's
+ *   MainPID) is the same after the reload (SIGHUP, the process re-read its configuration) and a new one after
+ *   the restart. Debian's keepalived 2.2.7 also logs lines of its own starting with "Stopped" when it exits, so
+ *   the counts grep `systemd[1]: <word>`
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { Machine } from '../../harness/index.js';
 import { useCluster } from '../../harness/vitest.js';
 
 const conf = (priority: number, vip: string) =>
@@ -45,6 +50,8 @@ const node = (name: string, priority: number) => ({
 
 describe.sequential('nixpkgs keepalived', () => {
   const h = useCluster({ profile: 'simple', nodes: [node('node1', 50), node('node2', 100)] });
+  /** keepalived's main process as systemd tracks it (0: none). */
+  const mainPid = async (m: Machine) => Number(await m.getUnitProperty('keepalived.service', 'MainPID'));
   const vip = (ip: string) => `ip -o addr show dev eth1 | grep -cF ' ${ip}/'`; // -c, not -q: no SIGPIPE under pipefail
 
   it('node2 (priority 100) holds the VIP, node1 reaches it', async () => {
@@ -64,21 +71,27 @@ describe.sequential('nixpkgs keepalived', () => {
     await node1.waitUntilFails(vip('192.168.1.200'));
   });
 
-  it('reload config', async () => {
+  it('reload config: the new VIP appears, the same keepalived process (by PID) holds it', async () => {
     const node1 = h.m('node1');
     await node1.fail(vip('192.168.1.201'));
+    const pid = await mainPid(node1);
     await node1.succeed(`printf %s '${conf(50, '192.168.1.201')}' > /etc/keepalived/keepalived.conf`, 'systemctl reload keepalived >&2');
     await node1.waitUntilSucceeds(vip('192.168.1.201'));
+    expect(await mainPid(node1)).toBe(pid);
     // grep -c reads to the end: `grep -q` would SIGPIPE journalctl, and under pipefail a match would read as 141.
     await node1.succeed('test "$(journalctl -u keepalived | grep -c Stopped)" = 0');
     await node1.succeed('journalctl -u keepalived | grep -c Reloaded');
   });
 
-  it('restart config', async () => {
+  it('restart config: the new VIP appears, held by a new keepalived process (another PID)', async () => {
     const node1 = h.m('node1');
     await node1.fail(vip('192.168.1.202'));
+    const pid = await mainPid(node1);
     await node1.succeed(`printf %s '${conf(50, '192.168.1.202')}' > /etc/keepalived/keepalived.conf`, 'systemctl restart keepalived >&2');
     await node1.waitUntilSucceeds(vip('192.168.1.202'));
+    const after = await mainPid(node1);
+    expect(after).not.toBe(pid);
+    expect(after).toBeGreaterThan(0);
     await node1.succeed("[ $(journalctl -b -u keepalived | grep -c 'systemd\\[1\\]: Reloaded') == 1 ]");
     await node1.succeed("[ $(journalctl -b -u keepalived | grep -c 'systemd\\[1\\]: Stopped') == 1 ]");
     await node1.succeed("[ $(journalctl -b -u keepalived | grep -c 'systemd\\[1\\]: Started') == 2 ]");

@@ -105,7 +105,7 @@ describe.sequential('nixpkgs nfs (simple, NFSv4)', () => {
     await client1.fail('time flock -n -s /data/lock true');
   });
 
-  it('unmounting during shutdown happens quickly', async () => {
+  it('unmounting during shutdown: client1 powers off within the shutdown deadline (90 s); the time is logged, not asserted', async () => {
     const t1 = performance.now();
     await h.m('client1').shutdown();
     console.log(`client1 shutdown took ${((performance.now() - t1) / 1000).toFixed(1)} s`);
