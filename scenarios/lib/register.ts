@@ -12,6 +12,8 @@ export interface RegisterClient {
   machine: Machine;
   /** 'l': linearizable reads (quorum); 's': serializable reads from the local member (may be stale). */
   reads: 'l' | 's';
+  /** etcdctl's command timeout in seconds (default 3): an operation that outlasts it is recorded as failed/unknown. */
+  timeout?: number;
 }
 
 const TIMEOUT_S = 3;
@@ -19,7 +21,7 @@ const TIMEOUT_S = 3;
 /** Reads a key: ok with its value (null when missing), or fail (a read that errs changed nothing). */
 export async function readOp(c: RegisterClient, key: string): Promise<Op> {
   const invokedMs = Date.now();
-  const r = await c.machine.execute(etcdctl(`get ${key} --print-value-only --consistency=${c.reads}`, TIMEOUT_S)).catch(() => undefined);
+  const r = await c.machine.execute(etcdctl(`get ${key} --print-value-only --consistency=${c.reads}`, c.timeout ?? TIMEOUT_S)).catch(() => undefined);
   const completedMs = Date.now();
   const value = r?.stdout.trim();
   return { client: c.id, key, kind: 'read', result: value ? value : null, outcome: r?.status === 0 ? 'ok' : 'fail', invokedMs, completedMs };
@@ -28,14 +30,14 @@ export async function readOp(c: RegisterClient, key: string): Promise<Op> {
 /** Writes a key: ok, or unknown when etcdctl failed or timed out (the write may still have been applied). */
 export async function writeOp(c: RegisterClient, key: string, value: string): Promise<Op> {
   const invokedMs = Date.now();
-  const r = await c.machine.execute(etcdctl(`put ${key} ${value}`, TIMEOUT_S)).catch(() => undefined);
+  const r = await c.machine.execute(etcdctl(`put ${key} ${value}`, c.timeout ?? TIMEOUT_S)).catch(() => undefined);
   return { client: c.id, key, kind: 'write', value, outcome: r?.status === 0 ? 'ok' : 'unknown', invokedMs, completedMs: Date.now() };
 }
 
 /** Compare-and-set through a transaction: ok (swapped), fail (the compare was false), or unknown. */
 export async function casOp(c: RegisterClient, key: string, expect: string, value: string): Promise<Op> {
   const invokedMs = Date.now();
-  const txn = `printf '%s\\n' 'value("${key}") = "${expect}"' '' 'put ${key} ${value}' '' '' | ${etcdctl('txn', TIMEOUT_S)}`;
+  const txn = `printf '%s\\n' 'value("${key}") = "${expect}"' '' 'put ${key} ${value}' '' '' | ${etcdctl('txn', c.timeout ?? TIMEOUT_S)}`;
   const r = await c.machine.execute(txn).catch(() => undefined);
   const out = r?.stdout ?? '';
   const outcome = r?.status === 0 && /^SUCCESS/m.test(out) ? 'ok' : r?.status === 0 && /^FAILURE/m.test(out) ? 'fail' : 'unknown';
