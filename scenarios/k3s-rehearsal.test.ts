@@ -5,8 +5,9 @@
  * only once it is a full etcd voter (Debian's etcd in k3s's layout, read with k3s's client certificate), the
  * kubeconfig fetched and rewritten, every server's API reached from the host through its 127.0.0.1 forward with
  * client-certificate TLS, label selectors, server-side apply, the ready-watch end to end, nodes that survive
- * reboot() and crash() + start(), and the loss of the first server (the VIP moves, the host client fails over) — all of
- * that on the first profile, booted cold at the real scenarios' memory. The other profiles run the per-profile part
+ * reboot() and crash() + start() (on the first profile), and the loss of the first server (the VIP moves, the host
+ * client fails over). HA runs on the first profile, booted cold at the real scenarios' memory, where the host carries
+ * it (KVM, or N3X_REHEARSAL_HA=1: see rehearsalPlan). The other profiles (every profile under TCG) run the per-profile part
  * of the path (flags, addresses, interfaces, frames) on 1 server + 1 agent restored from a booted snapshot: the HA
  * machinery has no profile-specific code but the VIP's interface, which vip.test.ts checks for every profile.
  * It proves the harness's path on machines without k3s; it is never a k3s pass (see k3s-vlans & co. for that).
@@ -15,8 +16,8 @@ import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { budgetFor, useK3s } from './lib/k3s.js';
 import { expectFullFramesBetweenNodes } from './lib/k3s-frames.js';
-import { STANDIN_AIRGAP_NAME, STANDIN_JOIN_PORT, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
-import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, registrationAddress, type Machine, profileName } from '../harness/index.js';
+import { rehearsalPlan, STANDIN_AIRGAP_NAME, STANDIN_JOIN_PORT, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
+import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, registrationAddress, type Machine, profileName, detectAccel } from '../harness/index.js';
 
 const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'vlans,simple,bonding-vlans').split(',').map(profileName);
 const haBudget = budgetFor('k3s-rehearsal', { servers: 3 });
@@ -24,9 +25,11 @@ const smallBudget = budgetFor('k3s-rehearsal', { servers: 1 });
 const HA_ROLES = ['server', 'server', 'server', 'agent'] as const;
 const SMALL_ROLES = ['server', 'agent'] as const;
 
-describe.each(profiles.map((p, i) => [p, i === 0 ? 'HA, cold' : '1 server + 1 agent, restored'] as const))(`k3s-rehearsal on %s (%s) with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, (profile, kind) => {
-  // The first profile: HA booted cold at the real scenarios' memory (2048 / 1536 MiB); the others: small, from a snapshot.
+describe.each(rehearsalPlan(profiles, { accel: detectAccel().accel, env: process.env }))(`k3s-rehearsal on %s (%s) with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, (profile, kind) => {
+  // HA (rehearsalPlan: the first profile, under KVM or N3X_REHEARSAL_HA=1) boots cold at the real scenarios' memory
+  // (2048 / 1536 MiB); the others run 1 server + 1 agent from a booted snapshot.
   const ha = kind === 'HA, cold';
+  const first = profile === profiles[0];
   const b = ha ? haBudget : smallBudget;
   const sizes = ha ? {} : { serverMemoryMiB: 768, agentMemoryMiB: 512, snapshot: 'booted' };
   // keepalived asks the stand-in's join port for /ping: its API port requires a client certificate (k3s's does not).
@@ -109,8 +112,9 @@ describe.each(profiles.map((p, i) => [p, i === 0 ? 'HA, cold' : '1 server + 1 ag
     await expectFullFramesBetweenNodes(h.cluster, { timeout: b.wait('frames', 'trunkPing') });
   }, b.vitestTimeout('frames'));
 
-  // reboot, crash and the first server's loss go through no profile-specific code: the HA profile only.
-  if (ha) {
+  // reboot and crash go through no profile-specific code: the first profile only (on the HA cluster a server crashes,
+  // on the small one the agent: the only server's crash would take the API the watch reads from).
+  if (first) {
     it(`${STANDIN_NAME}: reboot() of the agent — unit, layer mount, modules, sysctls and route come back; the node is Ready again`, async ({ signal }) => {
       const agent = h.m(h.k3s.nodes.find((n) => n.role === 'agent')!.name);
       const boot = agent.bootId;
@@ -121,8 +125,8 @@ describe.each(profiles.map((p, i) => [p, i === 0 ? 'HA, cold' : '1 server + 1 ag
       await h.k3s.waitNodesReady({ timeout: b.wait('reboot', 'nodesReady'), signal });
     }, b.vitestTimeout('reboot'));
 
-    it(`${STANDIN_NAME}: crash() of the second server — the ready-watch sees it leave Ready after the heartbeat grace; Ready again after start()`, async ({ signal }) => {
-      const name = h.k3s.servers[1].name;
+    it(`${STANDIN_NAME}: crash() of ${ha ? 'the second server' : 'the agent'} — the ready-watch sees it leave Ready after the heartbeat grace; Ready again after start()`, async ({ signal }) => {
+      const name = ha ? h.k3s.servers[1].name : h.k3s.nodes.find((n) => n.role === 'agent')!.name;
       const m = h.m(name);
       const watch = await watchNodeReady(await h.k3s.kubeConfig(), signal);
       try {
@@ -139,7 +143,10 @@ describe.each(profiles.map((p, i) => [p, i === 0 ? 'HA, cold' : '1 server + 1 ag
       await expectPrepared(m);
       await h.k3s.waitNodesReady({ timeout: b.wait('crash', 'nodesReady'), signal });
     }, b.vitestTimeout('crash'));
+  }
 
+  // The first server's loss: the HA cluster only.
+  if (ha) {
     it(`${STANDIN_NAME}: losing the first server — the VIP moves, the host client fails over, the survivors see it NotReady, the agent's heartbeats go on through the VIP`, async ({ signal }) => {
       const first = h.k3s.servers[0].name;
       const vip = registrationAddress(h.cluster.profile);

@@ -59,3 +59,17 @@ export function standinBinary(): K3sBinaryStatus {
   }
   return { available: true, path: out, version: STANDIN_NAME, airgapImages: standinAirgap(), reason: STANDIN_NAME };
 }
+
+export type RehearsalKind = 'HA, cold' | '1 server + 1 agent, restored';
+
+/**
+ * Which rehearsal runs on which profile: the first profile gets the HA part (3 servers + 1 agent booted cold, reboot,
+ * crash, the first server's loss) where the host can carry it — under KVM, or when N3X_REHEARSAL_HA=1 — and every
+ * other profile (all of them under TCG) 1 server + 1 agent from a booted snapshot. Under TCG on 2 cores the
+ * stand-in's HA (a bash process per request, Debian's etcd on 3 servers, keepalived probing every 2 s) did not hold:
+ * heartbeats older than the 40 s grace flapped nodes to Unknown and /ping took over keepalived's 2 s (4 runs here).
+ */
+export function rehearsalPlan<P extends string>(profiles: P[], o: { accel: string; env: NodeJS.ProcessEnv }): [P, RehearsalKind][] {
+  const ha = o.env.N3X_REHEARSAL_HA === undefined || o.env.N3X_REHEARSAL_HA === '' ? o.accel === 'kvm' : o.env.N3X_REHEARSAL_HA === '1';
+  return profiles.map((p, i) => [p, ha && i === 0 ? 'HA, cold' : '1 server + 1 agent, restored']);
+}
