@@ -1,7 +1,8 @@
 /**
  * The report page: one self-contained HTML file (inline CSS and SVG, no script, no network) with the run's
- * timings per file, files and tests, failures with their serial tails, each file's timeline, and per cluster its topology, faults, k3s tables and
- * machines (boot timeline, commands collapsed, serial log). Pure; links point into the report dir.
+ * timings per file, files and tests, failures with their serial tails, each file's timeline, and per cluster its
+ * topology, faults, k3s tables and machines (boot timeline, commands collapsed, serial log). Pure; links point
+ * into the report dir.
  */
 import type { ClusterView, CommandView, ErrorView, FileView, MachineView, ReportData, TestView } from './model.js';
 import type { RecordedText } from './events.js';
