@@ -56,6 +56,8 @@ export type HarnessEventBody =
   | (OfMachine & { kind: 'netem'; iface: string; spec: NetemSpec | null })
   /** The guest clock was set to the host's (after a resume), to `epochMs`. */
   | (OfMachine & { kind: 'clock'; epochMs: number })
+  /** An image a cluster boots is ready: `built` now, or (false) served from the cache, after `ms` (a derived image's base is an event of its own, inside this one). */
+  | { kind: 'image'; name: string; built: boolean; ms: number }
   /** A cluster's segments and machines exist (nothing booted yet), or were taken over (`attached`). */
   | { kind: 'cluster'; cluster: string; name?: string; attached: boolean; profile: NetworkProfile; backend: BackendKind; members: ClusterMember[]; networks: NodeNetwork[]; macs: Record<string, string[]>; segments: SegmentInfo[] }
   /** Machines `a` and `b` can no longer exchange frames. */

@@ -29,7 +29,7 @@ describe.sequential('run report', () => {
   let index = '';
   let out = '';
 
-  it('a nested run of the bonding-vlans fixture writes index.html and report.json and prints the link last', async () => {
+  it('a nested run of the bonding-vlans fixture writes index.html and report.json (with its per-file timings) and prints the link last', async () => {
     const r = await execa('npx', ['vitest', 'run', '--config', 'fixtures/report/vitest.config.ts'], {
       env: { N3X_STATE_DIR: join(work, 'state'), N3X_ARTIFACTS: join(work, 'artifacts') },
       reject: false,
@@ -67,6 +67,11 @@ describe.sequential('run report', () => {
     expect(new Set(tl.lanes.flatMap((l) => l.spans.map((s) => s.kind)))).toEqual(new Set(['partition', 'link', 'netem', 'down', 'clock']));
     expect(tl.nemeses.map((n) => [n.seed, n.faults.length, n.faults.every((f) => f.to !== undefined && !f.open), n.error])).toEqual([[2303, 5, true, undefined]]);
     expect(tl.tests.filter((t) => t.failedAt).map((t) => data.files[0].tests.find((x) => x.id === t.test)?.name)).toEqual(['fails on purpose after cutting a link, shaping and partitioning']);
+    // Timings: the fixture's cold boot is seen (3 machines at once, counted once as wall time), and the parts fit the wall.
+    const t = data.timings.files[0];
+    expect(t.boot).toBeGreaterThan(0);
+    expect(t.boot).toBeLessThan(Math.max(...cluster.machines.map((m) => m.boots[0].doneMs)) / 1000 + 5);
+    expect(Math.abs(t.image + t.boot + t.restore + t.test + t.other - t.wall)).toBeLessThan(0.5);
     cpSync(join(work, 'artifacts', 'report'), join(artifactsDir(), 'report-fixture'), { recursive: true });
   }, NESTED_RUN_S * 1000);
 

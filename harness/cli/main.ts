@@ -1,4 +1,4 @@
-/** The `n3x` command: run the main job, manage images, check the host. */
+/** The `n3x` command: run the main job, manage images, check the host, read a run's timings. */
 import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { listClusters, stopAllClusters, stopCluster } from '../cluster/registry.
 import type { ReapReport } from '../cluster/reap.js';
 import { openRepl } from '../repl/repl.js';
 import { checkpointsCommand, openCheckpointRepl } from './checkpoints.js';
+import { timingsCommand } from './timings.js';
 import { parseNodeList } from './nodelist.js';
 import { stateRoot } from '../util/paths.js';
 import { profileName } from '../../profiles/index.js';
@@ -134,6 +135,7 @@ snapshots
   });
 
 checkpointsCommand(program);
+timingsCommand(program);
 
 images
   .command('fetch-k3s')

@@ -1,9 +1,10 @@
 /**
  * The image each node boots: its own `image` (files, or a recipe built into the cache), else the cluster's,
  * else the built-in image or the derived image of its package set (cluster-wide `packages` plus the node's own).
- * Every distinct recipe is built once and cached by its recipe hash, then shared.
+ * Every distinct recipe is built once and cached by its recipe hash, then shared; each one ready is an `image` event.
  */
 import { ConfigError } from '../errors.js';
+import { emit } from '../events.js';
 import { ensureImage, validateImage, type ImageFiles, type ImageOption } from '../images/cache.js';
 import { debianRecipe, imageName, withArch, withPackages, type Recipe } from '../images/recipe.js';
 import type { Arch } from '../qemu/arch.js';
@@ -34,7 +35,7 @@ export async function resolveNodeImages(defaults: NodeConfig & { image?: ImageOp
   }));
   const built = new Map<string, ImageFiles>();
   const build = async (r: Recipe) => {
-    if (!built.has(imageName(r))) built.set(imageName(r), await ensureImage(r));
+    if (!built.has(imageName(r))) built.set(imageName(r), await ensureImage(r, { onReady: (ready) => emit({ kind: 'image', ...ready }) }));
     return built.get(imageName(r))!;
   };
   const out: Record<string, ImageFiles> = {};

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratchDir } from '../testing/scratch.js';
 import { ConfigError } from '../errors.js';
-import { acquireBuildLock, ensureImage, validateImage } from './cache.js';
-import { withPackages } from './recipe.js';
+import { acquireBuildLock, ensureImage, validateImage, type ImageReady } from './cache.js';
+import { imageName, withPackages } from './recipe.js';
 
 const dir = useScratchDir('n3x-lock-');
 
@@ -97,6 +97,31 @@ describe('ensureImage of a derived recipe', () => {
     } finally {
       for (const k of ['N3X_CACHE_DIR', 'LOG', 'NO_TAR']) if (saved[k] === undefined) delete process.env[k];
       else process.env[k] = saved[k];
+    }
+  });
+});
+
+describe('ensureImage onReady', () => {
+  it('tells a derived build its base first, both built, then a cache hit as not built', async () => {
+    const recipeDir = join(dir, 'ready-recipe');
+    mkdirSync(recipeDir);
+    writeFileSync(join(recipeDir, 'build.sh'), 'mkdir -p "$1" && for f in disk.qcow2 vmlinuz initrd.img; do echo x > "$1/$f"; done\n');
+    const saved = process.env.N3X_CACHE_DIR;
+    process.env.N3X_CACHE_DIR = join(dir, 'cache-ready');
+    try {
+      const told: ImageReady[] = [];
+      const derived = withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']);
+      await ensureImage(derived, { onReady: (r) => told.push(r) });
+      await ensureImage(derived, { onReady: (r) => told.push(r) });
+      expect(told.map((r) => [r.name, r.built])).toEqual([
+        [imageName({ name: 'fixture', dir: recipeDir }), true],
+        [imageName(derived), true],
+        [imageName(derived), false],
+      ]);
+      expect(told[1].ms).toBeGreaterThanOrEqual(told[0].ms); // the base was made ready inside the derived build
+    } finally {
+      if (saved === undefined) delete process.env.N3X_CACHE_DIR;
+      else process.env.N3X_CACHE_DIR = saved;
     }
   });
 });

@@ -67,18 +67,36 @@ export function validateImage(img: Omit<ImageFiles, 'id'> & { id?: string }): Im
   return { ...img, id: img.id ?? 'custom' };
 }
 
+/** How an image became ready: `built` by this call, or (false) served from the cache, after `ms` (lock wait included). */
+export interface ImageReady {
+  name: string;
+  built: boolean;
+  ms: number;
+}
+
+export interface EnsureImageOptions {
+  /** Build even when cached. */
+  rebuild?: boolean;
+  /** Told once the image is ready (a derived image's base first: it is made ready inside). Must not throw. */
+  onReady?: (ready: ImageReady) => void;
+}
+
 /** Returns the cached image for the recipe, building it first when missing (with a lock against parallel builds). */
-export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: boolean } = {}): Promise<ImageFiles> {
+export async function ensureImage(r: Recipe = debianRecipe, opts: EnsureImageOptions = {}): Promise<ImageFiles> {
+  const t0 = Date.now();
   const dir = imageDir(r);
   // Read the files only once the image is there: which ones exist says how it boots (kernel or firmware).
-  const files = () => filesIn(dir, imageName(r), r.arch);
-  if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files();
+  const ready = (built: boolean) => {
+    opts.onReady?.({ name: imageName(r), built, ms: Date.now() - t0 });
+    return filesIn(dir, imageName(r), r.arch);
+  };
+  if (!opts.rebuild && existsSync(join(dir, 'complete'))) return ready(false);
   mkdirSync(join(cacheRoot(), 'images'), { recursive: true });
   const release = await acquireBuildLock(`${dir}.lock`);
   try {
-    if (!opts.rebuild && existsSync(join(dir, 'complete'))) return files();
-    await buildInto(r, dir, r.packages?.length ? await baseRootfs(r) : undefined);
-    return files();
+    if (!opts.rebuild && existsSync(join(dir, 'complete'))) return ready(false);
+    await buildInto(r, dir, r.packages?.length ? await baseRootfs(r, opts.onReady) : undefined);
+    return ready(true);
   } finally {
     await release();
   }
@@ -88,11 +106,11 @@ export async function ensureImage(r: Recipe = debianRecipe, opts: { rebuild?: bo
  * The rootfs tarball of a derived recipe's base image (built first when missing), which build.sh installs the extra
  * packages on top of; none when the base was built before base images kept their tree (then a full build).
  */
-async function baseRootfs(r: Recipe): Promise<string | undefined> {
+async function baseRootfs(r: Recipe, onReady?: EnsureImageOptions['onReady']): Promise<string | undefined> {
   const plain: Recipe = { ...r };
   delete plain.packages;
   const tar = join(imageDir(plain), 'rootfs.tar');
-  await ensureImage(plain);
+  await ensureImage(plain, { onReady });
   if (existsSync(tar)) return tar;
   log.info(`image ${r.name}: the base image ${imageName(plain)} kept no rootfs.tar (built by an older n3x): a full build`);
   return undefined;

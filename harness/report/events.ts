@@ -36,6 +36,8 @@ export type RecordEvent =
   | (Base & { kind: 'failure'; machines: { name: string; up: boolean; serialTail: string[] }[]; rewind?: string })
   | (Base & { kind: 'k3s'; nodes: K3sNodeRow[]; pods: K3sPodRow[] })
   | (Base & { kind: 'stop'; serial: Record<string, string> })
+  /** An image made ready for a cluster: built now, or served from the cache (`built` false), in `ms`. */
+  | (Base & { kind: 'image'; name: string; built: boolean; ms: number })
   /** A machine's QEMU started (cold or `restoring`), crashed (power cut or died) or stopped as asked. */
   | (Base & { kind: 'power'; machine: string; what: 'start' | 'crash' | 'stop'; restoring?: boolean; detail?: string })
   /** A test (scope.test) or the file (no test) began, ended or failed. */

@@ -1,12 +1,14 @@
 /**
  * The report page: one self-contained HTML file (inline CSS and SVG, no script, no network) with the run's
- * files and tests, failures with their serial tails, each file's timeline, and per cluster its topology, faults, k3s tables and
- * machines (boot timeline, commands collapsed, serial log). Pure; links point into the report dir.
+ * timings per file, files and tests, failures with their serial tails, each file's timeline, and per cluster its
+ * topology, faults, k3s tables and machines (boot timeline, commands collapsed, serial log). Pure; links point
+ * into the report dir.
  */
 import type { ClusterView, CommandView, ErrorView, FileView, MachineView, ReportData, TestView } from './model.js';
 import type { RecordedText } from './events.js';
 import { bootTimelineSvg, esc, topologySvg } from './svg.js';
 import type { Timeline } from './timeline.js';
+import type { FileTimings, TimingParts } from './timings.js';
 import { timelineSvg, type TestNames } from './timeline-svg.js';
 
 /** Command rows shown per machine (the newest; all are in the linked commands file and report.json). */
@@ -22,6 +24,8 @@ pre{background:#fff;border:1px solid #d9dde3;border-radius:4px;padding:8px;overf
 .passed{background:#1a7f37}.failed{background:#cf222e}.skipped,.pending,.todo{background:#8c959f}.queued{background:#8c959f}
 section.file{background:#fff;border:1px solid #d9dde3;border-radius:6px;margin:16px 0;padding:4px 16px 12px}
 section.file>h2{font-size:16px;margin:10px 0}
+section.timings{background:#fff;border:1px solid #d9dde3;border-radius:6px;margin:16px 0;padding:4px 16px 12px}section.timings>h2{font-size:16px;margin:10px 0}
+table.timings .num{text-align:right;font-variant-numeric:tabular-nums}table.timings tr.total{border-top:1px solid #d9dde3}
 table{border-collapse:collapse;margin:6px 0}td,th{padding:3px 10px 3px 0;text-align:left;vertical-align:top;font-size:13px}
 .failure{border-left:4px solid #cf222e;background:#fff5f5;padding:6px 12px;margin:8px 0}
 .failure h4{margin:8px 0 2px;font-size:13px}
@@ -160,6 +164,29 @@ function fileBlock(f: FileView, i: number, files: ReportFiles): string {
 <table>${f.tests.map((t) => testRow(t, id)).join('')}</table>${tl}${f.clusters.map((c) => clusterBlock(c, names, files)).join('')}</section>`;
 }
 
+/** Rows of the timings table shown before the rest fold away. */
+export const TIMING_ROWS = 20;
+const TIMING_PARTS = ['wall', 'image', 'boot', 'restore', 'test', 'other'] as const;
+
+/** Where each file's wall time went, costliest first, each file linked to its section; the totals last. */
+function timingsBlock(r: ReportData): string {
+  const t = r.timings;
+  if (!t.files.length) return '';
+  const cells = (p: TimingParts) => TIMING_PARTS.map((k) => `<td class="num">${p[k].toFixed(1)}</td>`).join('');
+  const row = (f: FileTimings) => {
+    const i = r.files.findIndex((x) => x.relFile === f.file && x.project === f.project);
+    const name = i < 0 ? esc(f.file) : `<a href="#file-${i}">${esc(f.file)}</a>`;
+    const built = f.built.length ? ` title="built: ${esc(f.built.join(', '))}"` : '';
+    return `<tr${built}><td>${name}</td>${cells(f)}</tr>`;
+  };
+  const head = `<tr><th>file</th>${TIMING_PARTS.map((k) => `<th class="num">${k} s</th>`).join('')}</tr>`;
+  const total = `<tr class="total"><th>total (${t.files.length} file(s))</th>${cells(t.total)}</tr>`;
+  const rest = t.files.slice(TIMING_ROWS);
+  const more = rest.length ? `<details><summary>${rest.length} cheaper file(s)</summary><table class="timings">${head}${rest.map(row).join('')}</table></details>` : '';
+  return `<section class="timings" id="timings"><h2>Timings</h2><p class="muted">Seconds per file, costliest first: images made ready (hover a row for the images it built), cold boots and restores (overlapping ones counted once, as wall time), the tests besides the boots and restores in them, and the rest (imports, hooks, cluster set-up and teardown).</p>
+<table class="timings">${head}${t.files.slice(0, TIMING_ROWS).map(row).join('')}${total}</table>${more}</section>`;
+}
+
 /** Where per-machine extra files live (relative links), decided by the writer. */
 export interface ReportFiles {
   commands(cluster: string, machine: string): string | undefined;
@@ -175,5 +202,5 @@ export function renderHtml(r: ReportData, files: ReportFiles = { commands: () =>
   const others = r.otherClusters.length ? `<section class="file"><h2>${r.files.length ? 'clusters started outside these files (nested runs)' : 'clusters'}</h2>${timelineBlock(r.otherTimeline, new Map())}${r.otherClusters.map((x) => clusterBlock(x, new Map(), files)).join('')}</section>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>n3x report · ${c.failed ? `${c.failed} failed` : 'passed'}</title><style>${CSS}</style></head><body>
 <header><h1>n3x run report</h1><div>${esc(r.generatedAt)} · ${dur(r.durationMs)} · ${c.files} file(s) · ${badge('passed')}${c.passed} ${badge('failed')}${c.failed} ${badge('skipped')}${c.skipped}${c.fileErrors ? ` · ${c.fileErrors} file error(s)` : ''} · <a style="color:#9cc3ff" href="report.json">report.json</a></div></header>
-<main>${unhandled}<ul>${nav}</ul>${sorted.map(({ f, i }) => fileBlock(f, i, files)).join('\n')}${others}</main></body></html>\n`;
+<main>${unhandled}<ul>${nav}</ul>${timingsBlock(r)}${sorted.map(({ f, i }) => fileBlock(f, i, files)).join('\n')}${others}</main></body></html>\n`;
 }

@@ -2,7 +2,7 @@ import type { BootPhaseName } from '../console/boot-phases.js';
 import { describe, expect, it } from 'vitest';
 import { getProfile } from '../../profiles/index.js';
 import type { RecordEvent } from './events.js';
-import { renderHtml } from './html.js';
+import { renderHtml, TIMING_ROWS } from './html.js';
 import { buildClusters, buildReport, type RunInput } from './model.js';
 import { topologyOf } from './topology.js';
 
@@ -79,6 +79,22 @@ describe('report model', () => {
     expect(html).toContain('[… 5000 characters cut; <a href="files/ab12/n100-1/00023.stdout.txt">full stdout</a>]');
     expect(html).toContain('clusters started outside these files (nested runs)');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  it("puts each file's timings into the report, and renders them as a Timings table linking each file to its section", () => {
+    expect(r.timings.files).toEqual([{ file: 'scenarios/x.test.ts', project: 'vm', wall: 30, image: 0, boot: 14, restore: 0, test: 5, other: 11, built: [] }]);
+    const html = renderHtml(r);
+    expect(html).toContain('<h2>Timings</h2>');
+    expect(html).toContain('<tr><td><a href="#file-0">scenarios/x.test.ts</a></td><td class="num">30.0</td><td class="num">0.0</td><td class="num">14.0</td><td class="num">0.0</td><td class="num">5.0</td><td class="num">11.0</td></tr>');
+    expect(html).toContain('<tr class="total"><th>total (1 file(s))</th><td class="num">30.0</td>');
+  });
+
+  it(`folds the timings of files past the first ${TIMING_ROWS} into a details block`, () => {
+    const many = Array.from({ length: TIMING_ROWS + 3 }, (_, i) => ({ ...r.timings.files[0], file: `scenarios/f${i}.test.ts`, wall: 100 - i }));
+    const html = renderHtml({ ...r, timings: { ...r.timings, files: many } });
+    expect(html).toContain('<details><summary>3 cheaper file(s)</summary>');
+    expect(html.indexOf(`scenarios/f${TIMING_ROWS - 1}.test.ts`)).toBeLessThan(html.indexOf('<tr class="total">'));
+    expect(html.indexOf(`scenarios/f${TIMING_ROWS}.test.ts`)).toBeGreaterThan(html.indexOf('3 cheaper file(s)'));
   });
 
   it("gives a file with a cluster its timeline (its clusters' machines, its tests), clusters outside the files theirs, and draws both", () => {

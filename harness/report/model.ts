@@ -1,11 +1,12 @@
 /**
  * The report as data (report.json): test results per scenario file joined with the recorded events —
  * clusters with their live topology, boots with serial phases, commands, k3s tables, failures with their
- * serial tails. Pure apart from the `serial` reader it is given; unit-tested.
+ * serial tails, and where each file's time went. Pure apart from the `serial` reader it is given; unit-tested.
  */
 import { parseBoots, type SerialBoot } from './boot.js';
 import type { K3sNodeRow, K3sPodRow, RecordEvent, RecordedText } from './events.js';
 import { buildTimeline, type Timeline } from './timeline.js';
+import { runTimings, type Timings } from './timings.js';
 import { applyChanges, netemLabel, type Topology, type TopologyChange } from './topology.js';
 
 export type TestState = 'passed' | 'failed' | 'skipped' | 'pending';
@@ -33,7 +34,10 @@ export interface FileInput {
   relFile: string;
   project: string;
   state: string;
+  /** Tests and hooks. */
   durationMs?: number;
+  /** Before them: the runner's and environment's preparation, setup files and importing the file. */
+  setupMs?: number;
   /** Errors outside tests (collection, beforeAll/afterAll). */
   errors: ErrorView[];
   tests: TestInput[];
@@ -123,6 +127,8 @@ export interface ReportData {
   /** The timeline of those clusters. */
   otherTimeline?: Timeline;
   unhandledErrors: ErrorView[];
+  /** Where each file's wall time went (images, boots, restores, tests, the rest), costliest first. */
+  timings: Timings;
 }
 
 /** Number of serial lines kept inline per machine. */
@@ -213,5 +219,6 @@ export function buildReport(run: RunInput, events: RecordEvent[], clusters: Clus
     otherClusters: others,
     otherTimeline: buildTimeline(events.filter((e) => e.cluster !== undefined && otherIds.has(e.cluster))),
     unhandledErrors: run.unhandledErrors,
+    timings: runTimings(run.files, events),
   };
 }

@@ -36,4 +36,12 @@ describe('the recorder, listening to boot events', () => {
     const tests = memoryEvents().filter((e) => e.kind === 'test' && e.scope.test === 'rec-t1');
     expect(tests.map((e) => [e.kind === 'test' && e.phase, e.scope.file])).toEqual([['begin', '/f.test.ts'], ['fail', '/f.test.ts'], ['end', '/f.test.ts']]);
   });
+
+  it("records an image made ready under the file and test in scope, with whether it was built and its ms", () => {
+    emit({ kind: 'test', phase: 'begin', file: '/img.test.ts', test: 'rec-t2' });
+    emit({ kind: 'image', name: 'debian-12-abc+pkgs-def', built: true, ms: 95_000 });
+    emit({ kind: 'test', phase: 'end', file: '/img.test.ts', test: 'rec-t2' });
+    const img = memoryEvents().filter((e) => e.kind === 'image');
+    expect(img).toMatchObject([{ scope: { file: '/img.test.ts', test: 'rec-t2' }, name: 'debian-12-abc+pkgs-def', built: true, ms: 95_000 }]);
+  });
 });

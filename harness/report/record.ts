@@ -1,5 +1,5 @@
 /**
- * Records what happens to clusters for the run report: topology, boots, starts, crashes and stops, every
+ * Records what happens to clusters for the run report: images made ready, topology, boots, starts, crashes and stops, every
  * command, link faults, partitions, netem, nemesis schedules, test boundaries, failures, k3s tables. It listens to the harness's events (../events.ts); k3s tables are
  * recorded by the k3s code with recordK3s. Inside a
  * Vitest run (N3X_REPORT_DIR set by the report reporter) events go to <dir>/records/<pid>.jsonl and long
@@ -99,6 +99,8 @@ function record(e: HarnessEvent): void {
         emitRecord({ ...b, cluster: e.cluster, kind: 'boot', machine: m, spawnAt: e.t - e.ms, doneMs: e.ms, restored: { name: e.name, createdAt: e.createdAt } });
       }
       return;
+    case 'image':
+      return emitRecord({ ...b, kind: 'image', name: e.name, built: e.built, ms: e.ms });
     case 'start':
       return emitRecord({ ...b, cluster: e.cluster, kind: 'power', machine: e.machine, what: 'start', restoring: e.restoring });
     case 'crash':

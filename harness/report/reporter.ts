@@ -1,8 +1,9 @@
 /**
  * The run report as a Vitest reporter: at the start it empties <artifacts>/report and points the workers'
  * recorder at it (N3X_REPORT_DIR); at the end it writes index.html and report.json there and prints the
- * file:// link as the last line. `n3xReport()` is a Vite plugin that adds the reporter even when reporters
- * are given on the command line (which replaces the config's list).
+ * file:// link as the last line; with N3X_TIMINGS=1 the timings table (where each file's time went) before it.
+ * `n3xReport()` is a Vite plugin that adds the reporter even when reporters are given on the command line
+ * (which replaces the config's list).
  */
 import { rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import type { Reporter, SerializedError, TestCase, TestModule, TestSuite, Vitest
 import { artifactsDir } from '../util/paths.js';
 import { readRecords, reportLine, writeReport } from './build.js';
 import type { ErrorView, FileInput, TestInput } from './model.js';
+import { runTimings, timingsTable } from './timings.js';
 
 const toError = (e: { message?: string; stack?: string; name?: string }): ErrorView => ({ message: `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(e)}`, stack: e.stack });
 
@@ -30,12 +32,14 @@ function testInput(t: TestCase): TestInput {
 
 function fileInput(m: TestModule, root: string): FileInput {
   const suites: (TestModule | TestSuite)[] = [m, ...m.children.allSuites()];
+  const d = m.diagnostic();
   return {
     file: m.moduleId,
     relFile: relative(root, m.moduleId),
     project: m.project.name || 'default',
     state: m.state(),
-    durationMs: m.diagnostic().duration,
+    durationMs: d.duration,
+    setupMs: d.prepareDuration + d.environmentSetupDuration + d.setupDuration + d.collectDuration,
     errors: suites.flatMap((s) => s.errors()).map(toError),
     tests: [...m.children.allTests()].map(testInput),
   };
@@ -57,8 +61,10 @@ export class N3xReportReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>): void {
     try {
       const run = { startedAt: this.startedAt, endedAt: Date.now(), files: modules.map((m) => fileInput(m, this.root)), unhandledErrors: unhandled.map(toError) };
-      const index = writeReport(this.dir, run, readRecords(this.dir));
-      process.stdout.write(`\n${reportLine(index)}\n`);
+      const events = readRecords(this.dir);
+      const index = writeReport(this.dir, run, events);
+      const timings = process.env.N3X_TIMINGS === '1' ? `\n${timingsTable(runTimings(run.files, events))}\n` : '';
+      process.stdout.write(`${timings}\n${reportLine(index)}\n`);
     } catch (e) {
       process.stderr.write(`\nn3x report: could not be written: ${(e as Error).stack ?? e}\n`);
     }
