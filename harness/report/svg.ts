@@ -4,7 +4,7 @@
  */
 import dagre from '@dagrejs/dagre';
 import type { BootView } from './model.js';
-import { netemLabel, type Topology } from './topology.js';
+import { netemLabel, segmentLabel, type Topology } from './topology.js';
 
 /** Escapes text for HTML and SVG. */
 export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -36,7 +36,7 @@ function layout(t: Topology): { g: Graph; boxes: Map<string, Box>; cut: string[]
     if (parent) g.setParent(id, parent);
     boxes.set(id, box);
   };
-  for (const s of t.segments) add(`seg:${s.name}`, { cls: 'seg', lines: [{ text: `${s.name} segment` }, { text: `${s.kind === 'vde' ? 'VDE switch' : 'bridge'} ${s.hostName}`, cls: 'sub' }, ...(s.filter ? [{ text: `VLANs enforced: ${s.filter}`, cls: 'sub' }] : [])] });
+  for (const s of t.segments) add(`seg:${s.name}`, { cls: 'seg', lines: [{ text: `${s.name} segment` }, { text: segmentLabel(s), cls: 'sub' }, ...(s.filter ? [{ text: `VLANs enforced: ${s.filter}`, cls: 'sub' }] : [])] });
   const cut: string[] = [];
   // dagre places nodes of a rank right to left in insertion order: insert in reverse to read left to right.
   for (const m of [...t.machines].reverse()) {

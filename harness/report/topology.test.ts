@@ -40,8 +40,16 @@ describe('topology model', () => {
     expect(t.machines[2].nics.map((n) => [n.name, n.segment, n.port])).toEqual([['eth1', 'trunk', 'access 100'], ['eth2', 'vlan7', 'access 7']]);
     expect(t.machines[2].ifaces.map((f) => [f.name, f.address])).toEqual([['eth1', 'self-configured'], ['eth2', 'self-configured']]);
     const text = topologyText(t);
-    expect(text).toContain('segment trunk = vde n3xab12s0 (VLANs enforced by vde port VLANs): a:eth1, b:eth1, c:eth1');
+    expect(text).toContain('segment trunk = VDE switch n3xab12s0 (VLANs enforced by vde port VLANs): a:eth1, b:eth1, c:eth1');
     expect(text).toContain('eth1 → trunk (access 100)');
+  });
+
+  it('a point-to-point segment (the LACP peer port of a bond) is named as one: tc redirects on the bridge backend, a 2-port hub on VDE', () => {
+    const of = (kind: 'bridge' | 'vde', pointToPoint?: boolean) => topologyOf({ id: 'ab12', profile: getProfile('vlans'), backend: kind, nodes: nodes.slice(0, 2), segments: [{ hostName: 'n3xab12s0', kind, pointToPoint }] });
+    expect(topologyText(of('bridge', true))).toContain('segment trunk = point-to-point (tc redirect between TAPs) n3xab12s0: n100-1:eth1, n100-2:eth1');
+    expect(topologyText(of('vde', true))).toContain('segment trunk = point-to-point (2-port VDE hub) n3xab12s0:');
+    expect(topologyText(of('bridge'))).toContain('segment trunk = bridge n3xab12s0:');
+    expect(topologySvg(of('bridge', true))).toContain('point-to-point (tc redirect between TAPs) n3xab12s0');
   });
 
   it('folds in cut links, partitions, heal and netem in order', () => {

@@ -17,6 +17,14 @@ export interface TopoSegment {
   kind: 'bridge' | 'vde';
   /** What keeps each port to its VLANs, on a segment whose ports differ; absent on a hub. */
   filter?: VlanFilter;
+  /** A two-port link (a bond's LACP peer port): tc redirects between two TAPs, or a 2-port VDE hub. */
+  pointToPoint?: true;
+}
+
+/** What a segment is on the host, in words: "bridge n3x…s0", "VDE switch …", "point-to-point (tc redirect) …". */
+export function segmentLabel(s: TopoSegment): string {
+  if (s.pointToPoint) return `${s.kind === 'vde' ? 'point-to-point (2-port VDE hub)' : 'point-to-point (tc redirect between TAPs)'} ${s.hostName}`;
+  return `${s.kind === 'vde' ? 'VDE switch' : 'bridge'} ${s.hostName}`;
 }
 
 export interface TopoNic {
@@ -73,7 +81,7 @@ export interface TopologyInput {
   /** Data NIC MACs per machine (eth1 first). */
   macs?: Record<string, string[]>;
   /** The segments as created, in the cluster's order (default: the harness's n3x<id>s<i>, as hubs of `backend`). */
-  segments?: { hostName: string; kind: 'bridge' | 'vde'; filter?: VlanFilter }[];
+  segments?: { hostName: string; kind: 'bridge' | 'vde'; filter?: VlanFilter; pointToPoint?: boolean }[];
 }
 
 /** The topology of a set of nodes on their networks (every link up, no faults). */
@@ -83,7 +91,7 @@ export function topologyOf(t: TopologyInput): Topology {
   const plan = fabricPlan(p.segments, nets, (i, j) => `n${i}e${j}`);
   const segments = plan.map((s, i): TopoSegment => {
     const made = t.segments?.[i];
-    return { name: s.name, hostName: made?.hostName ?? `n3x${t.id}s${i}`, kind: made?.kind ?? t.backend, ...(made?.filter ? { filter: made.filter } : {}) };
+    return { name: s.name, hostName: made?.hostName ?? `n3x${t.id}s${i}`, kind: made?.kind ?? t.backend, ...(made?.filter ? { filter: made.filter } : {}), ...(made?.pointToPoint ? { pointToPoint: true as const } : {}) };
   });
   const machines = t.nodes.map((n, i): TopoMachine => {
     const net = nets[i];
@@ -146,7 +154,7 @@ export function topologyText(t: Topology): string {
   const out = [`cluster ${t.cluster}: profile ${t.profile} (${t.description}), ${t.backend} backend`];
   for (const s of t.segments) {
     const ports = t.machines.flatMap((m) => m.nics.filter((n) => n.segment === s.name).map((n) => `${m.name}:${n.name}${n.up ? '' : ' (cut)'}`));
-    out.push(`  segment ${s.name} = ${s.kind} ${s.hostName}${s.filter ? ` (VLANs enforced by ${s.filter})` : ''}: ${ports.join(', ')}`);
+    out.push(`  segment ${s.name} = ${segmentLabel(s)}${s.filter ? ` (VLANs enforced by ${s.filter})` : ''}: ${ports.join(', ')}`);
   }
   for (const m of t.machines) {
     out.push(`  ${m.name}${m.role ? ` (${m.role})` : ''}`);
