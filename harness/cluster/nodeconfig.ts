@@ -75,6 +75,9 @@ export function validateNodeConfig(c: NodeConfig): void {
   for (const [n, a] of Object.entries(c.hosts ?? {})) if (!/^[A-Za-z0-9.-]+$/.test(n) || !/^[0-9A-Fa-f.:]+$/.test(a)) throw new ConfigError(`hosts['${n}']`, `'${n} ${a}' is not a host entry`, 'use { name: address }');
 }
 
+/** systemctl's D-Bus call timeout for calls that may be slow under emulation (systemd ≥ 246 reads it; default 25 s). */
+export const SLOW_SYSTEMCTL = 'SYSTEMD_BUS_TIMEOUT=300';
+
 /**
  * The node's configuration as two guest scripts around the network set-up (idempotent: they run again on every
  * boot). `beforeNetwork` puts files, units, sysctls and modules in place, so a unit enabled at boot and ordered
@@ -91,7 +94,9 @@ export function nodeConfigSteps(c: NodeConfig): { beforeNetwork: string; afterNe
   }
   const units = Object.entries(c.unitFiles ?? {});
   for (const [name, u] of units) lines.push(`printf %s ${shellQuote(u.text.endsWith('\n') ? u.text : `${u.text}\n`)} > /etc/systemd/system/${name}`);
-  if (units.length) lines.push('systemctl daemon-reload');
+  // A reload at boot under TCG on a loaded host outlasted systemd's 25 s D-Bus call timeout ("Reload daemon failed:
+  // Connection timed out", nixpkgs/nat in a full run): the command's own deadline bounds it instead.
+  if (units.length) lines.push(`${SLOW_SYSTEMCTL} systemctl daemon-reload`);
   for (const [name, u] of units) if (u.enable) lines.push(`systemctl enable --quiet ${name}`);
   const sysctl = Object.entries(c.sysctl ?? {});
   if (sysctl.length) {
