@@ -5,7 +5,7 @@ import type { TestModule, Vitest } from 'vitest/node';
 import { useScratchDir } from '../testing/scratch.js';
 import type { RecordEvent } from './events.js';
 import type { ReportData } from './model.js';
-import { N3xReportReporter } from './reporter.js';
+import { N3xReportReporter, reportDirFor } from './reporter.js';
 
 const dir = useScratchDir('n3x-reporter-');
 const root = '/repo';
@@ -41,6 +41,20 @@ function runReporter(): string {
 
 describe('the report reporter', () => {
   afterEach(() => vi.unstubAllEnvs());
+
+  it("a run started inside a run that records into the same report dir writes its own (<dir>-nested-<pid>), leaving the outer run's records in place", () => {
+    vi.stubEnv('N3X_ARTIFACTS', dir);
+    const outer = join(dir, 'report');
+    mkdirSync(join(outer, 'records'), { recursive: true });
+    writeFileSync(join(outer, 'records', '99.jsonl'), `${JSON.stringify(boot)}\n`);
+    vi.stubEnv('N3X_REPORT_DIR', outer);
+    const r = new N3xReportReporter();
+    r.onInit({ config: { root } } as Vitest);
+    expect(readFileSync(join(outer, 'records', '99.jsonl'), 'utf8')).toContain('"kind":"boot"');
+    expect(process.env.N3X_REPORT_DIR).toBe(`${outer}-nested-${process.pid}`);
+    expect(reportDirFor(outer, undefined, 7)).toBe(outer);
+    expect(reportDirFor(outer, join(dir, 'elsewhere'), 7)).toBe(outer);
+  });
 
   it("writes each file's timings into report.json, wall time counting the set-up before the tests", () => {
     vi.stubEnv('N3X_ARTIFACTS', dir);

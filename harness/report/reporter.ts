@@ -45,6 +45,15 @@ function fileInput(m: TestModule, root: string): FileInput {
   };
 }
 
+/**
+ * Where a run writes its report: `<artifacts>/report`, unless an outer run is recording there (N3X_REPORT_DIR,
+ * inherited by a run a scenario starts, e.g. reaper's or rewind's): then `<that>-nested-<pid>`, so that the nested
+ * run neither empties nor mixes into the outer run's records (it did: the outer report lost every earlier file's events).
+ */
+export function reportDirFor(own: string, inherited: string | undefined, pid: number): string {
+  return inherited && resolve(inherited) === own ? `${own}-nested-${pid}` : own;
+}
+
 export class N3xReportReporter implements Reporter {
   private dir = '';
   private root = process.cwd();
@@ -52,7 +61,7 @@ export class N3xReportReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.root = vitest.config.root;
-    this.dir = resolve(artifactsDir(), 'report');
+    this.dir = reportDirFor(resolve(artifactsDir(), 'report'), process.env.N3X_REPORT_DIR, process.pid);
     this.startedAt = Date.now();
     rmSync(this.dir, { recursive: true, force: true });
     process.env.N3X_REPORT_DIR = this.dir; // forked workers inherit it
