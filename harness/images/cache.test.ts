@@ -1,12 +1,21 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useScratchDir } from '../testing/scratch.js';
 import { ConfigError } from '../errors.js';
 import { acquireBuildLock, ensureImage, validateImage, type ImageReady } from './cache.js';
 import { imageName, withPackages } from './recipe.js';
 
 const dir = useScratchDir('n3x-lock-');
+afterEach(() => vi.unstubAllEnvs());
+
+/** A stand-in for images/debian/build.sh in its own recipe dir: writes a direct-boot image's three files, then `more`. */
+function standInRecipe(name: string, more = ''): string {
+  const recipeDir = join(dir, name);
+  mkdirSync(recipeDir);
+  writeFileSync(join(recipeDir, 'build.sh'), `mkdir -p "$1" && for f in disk.qcow2 vmlinuz initrd.img; do echo x > "$1/$f"; done\n${more}`);
+  return recipeDir;
+}
 
 describe('image build lock', () => {
   it('lets one holder in at a time; the next gets it once released', async () => {
@@ -52,76 +61,47 @@ describe('validateImage (images you bring)', () => {
 
 describe('ensureImage', () => {
   it('describes a freshly built image by the files the build wrote (a kernel: direct boot), as a cached one', async () => {
-    const recipeDir = join(dir, 'recipe');
-    mkdirSync(recipeDir);
-    // A recipe whose build.sh writes a direct-boot image's three files (a stand-in for images/debian/build.sh).
-    writeFileSync(join(recipeDir, 'build.sh'), 'mkdir -p "$1" && for f in disk.qcow2 vmlinuz initrd.img; do echo x > "$1/$f"; done\n');
-    const saved = process.env.N3X_CACHE_DIR;
-    process.env.N3X_CACHE_DIR = join(dir, 'cache');
-    try {
-      const built = await ensureImage({ name: 'fixture', dir: recipeDir });
-      expect(built.kernel).toMatch(/vmlinuz$/);
-      expect(built.initrd).toMatch(/initrd\.img$/);
-      expect(await ensureImage({ name: 'fixture', dir: recipeDir })).toEqual(built);
-    } finally {
-      if (saved === undefined) delete process.env.N3X_CACHE_DIR;
-      else process.env.N3X_CACHE_DIR = saved;
-    }
+    const recipeDir = standInRecipe('recipe');
+    vi.stubEnv('N3X_CACHE_DIR', join(dir, 'cache'));
+    const built = await ensureImage({ name: 'fixture', dir: recipeDir });
+    expect(built.kernel).toMatch(/vmlinuz$/);
+    expect(built.initrd).toMatch(/initrd\.img$/);
+    expect(await ensureImage({ name: 'fixture', dir: recipeDir })).toEqual(built);
   });
 });
 
 describe('ensureImage of a derived recipe', () => {
   it('builds the base first and hands its rootfs.tar to the derived build (N3X_BASE_ROOTFS); none when the base kept no tree', async () => {
-    const recipeDir = join(dir, 'derived-recipe');
-    mkdirSync(recipeDir);
-    // A stand-in build.sh: a base build writes rootfs.tar (unless NO_TAR), every build records what it was given.
-    writeFileSync(
-      join(recipeDir, 'build.sh'),
-      'mkdir -p "$1" && for f in disk.qcow2 vmlinuz initrd.img; do echo x > "$1/$f"; done\n' +
-        'if [ -z "$N3X_EXTRA_PACKAGES" ] && [ -z "$NO_TAR" ]; then echo tree > "$1/rootfs.tar"; fi\n' +
-        'echo "extra=$N3X_EXTRA_PACKAGES base=${N3X_BASE_ROOTFS:-none}" >> "$LOG"\n',
-    );
-    const saved = { ...process.env };
+    // A base build writes rootfs.tar (unless NO_TAR), every build records what it was given.
+    const recipeDir = standInRecipe('derived-recipe', 'if [ -z "$N3X_EXTRA_PACKAGES" ] && [ -z "$NO_TAR" ]; then echo tree > "$1/rootfs.tar"; fi\n' + 'echo "extra=$N3X_EXTRA_PACKAGES base=${N3X_BASE_ROOTFS:-none}" >> "$LOG"\n');
     const log = join(dir, 'builds.log');
-    Object.assign(process.env, { N3X_CACHE_DIR: join(dir, 'cache-derived'), LOG: log });
-    try {
-      const derived = await ensureImage(withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']));
-      const base = await ensureImage({ name: 'fixture', dir: recipeDir });
-      expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['extra= base=none', `extra=keepalived base=${join(dirname(base.disk), 'rootfs.tar')}`]);
-      expect(derived.disk).not.toBe(base.disk);
-      // A base built without the tree (an older n3x): the derived image is a full build.
-      process.env.N3X_CACHE_DIR = join(dir, 'cache-old-base');
-      process.env.NO_TAR = '1';
-      await ensureImage(withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']));
-      expect(readFileSync(log, 'utf8').trim().split('\n').slice(2)).toEqual(['extra= base=none', 'extra=keepalived base=none']);
-    } finally {
-      for (const k of ['N3X_CACHE_DIR', 'LOG', 'NO_TAR']) if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
+    vi.stubEnv('N3X_CACHE_DIR', join(dir, 'cache-derived'));
+    vi.stubEnv('LOG', log);
+    const derived = await ensureImage(withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']));
+    const base = await ensureImage({ name: 'fixture', dir: recipeDir });
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['extra= base=none', `extra=keepalived base=${join(dirname(base.disk), 'rootfs.tar')}`]);
+    expect(derived.disk).not.toBe(base.disk);
+    // A base built without the tree (an older n3x): the derived image is a full build.
+    vi.stubEnv('N3X_CACHE_DIR', join(dir, 'cache-old-base'));
+    vi.stubEnv('NO_TAR', '1');
+    await ensureImage(withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']));
+    expect(readFileSync(log, 'utf8').trim().split('\n').slice(2)).toEqual(['extra= base=none', 'extra=keepalived base=none']);
   });
 });
 
 describe('ensureImage onReady', () => {
   it('tells a derived build its base first, both built, then a cache hit as not built', async () => {
-    const recipeDir = join(dir, 'ready-recipe');
-    mkdirSync(recipeDir);
-    writeFileSync(join(recipeDir, 'build.sh'), 'mkdir -p "$1" && for f in disk.qcow2 vmlinuz initrd.img; do echo x > "$1/$f"; done\n');
-    const saved = process.env.N3X_CACHE_DIR;
-    process.env.N3X_CACHE_DIR = join(dir, 'cache-ready');
-    try {
-      const told: ImageReady[] = [];
-      const derived = withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']);
-      await ensureImage(derived, { onReady: (r) => told.push(r) });
-      await ensureImage(derived, { onReady: (r) => told.push(r) });
-      expect(told.map((r) => [r.name, r.built])).toEqual([
-        [imageName({ name: 'fixture', dir: recipeDir }), true],
-        [imageName(derived), true],
-        [imageName(derived), false],
-      ]);
-      expect(told[1].ms).toBeGreaterThanOrEqual(told[0].ms); // the base was made ready inside the derived build
-    } finally {
-      if (saved === undefined) delete process.env.N3X_CACHE_DIR;
-      else process.env.N3X_CACHE_DIR = saved;
-    }
+    const recipeDir = standInRecipe('ready-recipe');
+    vi.stubEnv('N3X_CACHE_DIR', join(dir, 'cache-ready'));
+    const told: ImageReady[] = [];
+    const derived = withPackages({ name: 'fixture', dir: recipeDir }, ['keepalived']);
+    await ensureImage(derived, { onReady: (r) => told.push(r) });
+    await ensureImage(derived, { onReady: (r) => told.push(r) });
+    expect(told.map((r) => [r.name, r.built])).toEqual([
+      [imageName({ name: 'fixture', dir: recipeDir }), true],
+      [imageName(derived), true],
+      [imageName(derived), false],
+    ]);
+    expect(told[1].ms).toBeGreaterThanOrEqual(told[0].ms); // the base was made ready inside the derived build
   });
 });
