@@ -198,12 +198,14 @@ export class QemuProcess {
    * or the guest refused and the error says why; from then on QEMU's exit is expected. The command's deadline is
    * the one any command has: under a loaded TCG host systemctl can take seconds to start, and interrupting it
    * before it has queued the job (as a 5 s deadline once did) leaves a guest that never shuts down.
+   * It starts the target itself, as `systemctl reboot` does when logind is absent: through logind (once it is up) the
+   * same refusal read "Access denied" instead of the reason, depending on how far the guest had booted.
    */
   async requestPowerAction(verb: 'reboot' | 'poweroff', timeout = 120): Promise<void> {
     const shell = this.shell;
     if (!this.pid || !shell?.bootId) throw new InfraError(`${verb}: the backdoor is not connected`, this.m.context({ hint: 'call start() first' }));
     this.expectExit = true;
-    const command = `systemctl ${verb} --no-block`;
+    const command = `systemctl start ${verb}.target --job-mode=replace-irreversibly --no-block`;
     const r = await shell.run(command, timeout * 1000).catch((e: unknown) => {
       if (!this.pid) return undefined; // QEMU already exited: the guest went down before the answer came back
       this.expectExit = false;
