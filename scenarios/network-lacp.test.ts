@@ -43,7 +43,7 @@ for (const network of backends) {
   const d = network === 'bridge' ? bridge : { describe, title: (t: string) => t };
   d.describe(d.title(`network-lacp on ${network}`), () => {
     describe.sequential('2 nodes, bond0 802.3ad over two point-to-point segments', () => {
-      const h = useCluster({ profile: lacp, nodes: 2, network });
+      const h = useCluster({ profile: lacp, nodes: 2, network, snapshot: 'booted' });
 
       it('each bond aggregates both ports with the other node as LACP partner (its MAC, 2 ports), and traffic flows', async () => {
         const [a, b] = h.cluster.machines;

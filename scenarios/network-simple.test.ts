@@ -10,7 +10,7 @@ for (const network of backends) {
   const d = network === 'bridge' ? bridge : { describe, title: (t: string) => t };
   d.describe(d.title(`network-simple on ${network}`), () => {
     describe.sequential('3 nodes', () => {
-      const h = useCluster({ profile: 'simple', nodes: 3, network });
+      const h = useCluster({ profile: 'simple', nodes: 3, network, snapshot: 'booted' });
       reachabilityTests(h, 'simple');
       partitionTests(h);
       netemTests(h);

@@ -10,7 +10,7 @@ import { counters } from './lib/net.js';
 const IQN = 'iqn.2026-11.dev.n3x:lun1';
 
 describe.sequential('storage: 3 nodes on vlans with one extra disk each', () => {
-  const h = useCluster({ profile: 'vlans', nodes: 3, disks: [{ sizeGiB: 1 }], units: ['tgt.service', 'iscsid.service'] });
+  const h = useCluster({ profile: 'vlans', nodes: 3, disks: [{ sizeGiB: 1 }], snapshot: 'booted', units: ['tgt.service', 'iscsid.service'] });
 
   it('the extra disk is a blank virtio disk with its serial', async () => {
     const m = h.m('n100-1');

@@ -110,10 +110,10 @@ describe.sequential.each([
   { variant: 'natStandalone', withFirewall: false, unit: 'nat' },
   { variant: 'natWithFirewall', withFirewall: true, unit: 'firewall' },
 ])('nixpkgs nat ($variant)', ({ withFirewall, unit }) => {
-  const h = useCluster({ profile: 'simple', nodes: nodes(withFirewall) });
+  const h = useCluster({ profile: 'simple', nodes: nodes(withFirewall), snapshot: 'booted' });
 
   it('the client reaches the server through the NAT router, and not once NAT is off', async () => {
-    // client.start(), router.start(), server.start(): useCluster has started all three
+    // client.start(), router.start(), server.start(): useCluster has started all three (from their booted snapshot)
     const [client, router, server] = ['client', 'router', 'server'].map((n) => h.m(n));
 
     // The router should have access to the server.

@@ -15,6 +15,9 @@
  *                                                       Type=nfs, Options=vers=4), started before the client is up
  * - networking.firewall.enable = false                 → nothing (no firewall in the n3x guest)
  * - the server boots first, then start_all()           → start: false; server.start(), then startAll()
+ * - (not in the original) NFSv4 grace and lease 90 s   → 10 s (/etc/nfs.conf.d, checked in the first step): the
+ *                                                       steps that wait out a grace period ("will take 90
+ *                                                       seconds") take seconds; what each step checks is unchanged
  * - the final shutdown-duration assertion              → logged only (n3x asserts no timings; nixpkgs has it
  *                                                       disabled too, since kernel 6.1.28)
  */
@@ -25,6 +28,9 @@ import { useCluster } from '../../harness/vitest.js';
 const vlans = getProfile('vlans');
 const serverIp = addressOf(vlans, 3, 'storage');
 const storageNet = `${vlans.networks.storage!.prefix}.0`;
+
+/** NFSv4 grace and lease time on the server (nfsd's minimum; the default is 90 s). */
+const GRACE_S = 10;
 
 const client = (name: string) => ({
   name,
@@ -42,7 +48,10 @@ describe.sequential('nixpkgs nfs (simple, NFSv4)', () => {
       {
         name: 'server',
         packages: ['nfs-kernel-server'],
-        files: { '/etc/exports': { text: `/data ${storageNet}/255.255.255.0(rw,no_root_squash,no_subtree_check,fsid=0)\n` } },
+        files: {
+          '/etc/exports': { text: `/data ${storageNet}/255.255.255.0(rw,no_root_squash,no_subtree_check,fsid=0)\n` },
+          '/etc/nfs.conf.d/n3x-grace.conf': { text: `[nfsd]\ngrace-time=${GRACE_S}\nlease-time=${GRACE_S}\n` },
+        },
         unitFiles: {
           'nfs-createmountpoints.service': {
             text: '[Unit]\nBefore=nfs-server.service\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/mkdir -p /data\nExecStartPost=/usr/sbin/exportfs -ra\n[Install]\nWantedBy=nfs-server.service\n',
@@ -54,10 +63,11 @@ describe.sequential('nixpkgs nfs (simple, NFSv4)', () => {
     ],
   });
 
-  it('both clients write through the mount and the server sees the files', async () => {
+  it(`the server's NFSv4 grace and lease are ${GRACE_S} s; both clients write through the mount and the server sees the files`, async () => {
     const server = h.m('server');
     await server.start();
     await server.waitForUnit('nfs-server');
+    await server.succeed(`test "$(cat /proc/fs/nfsd/nfsv4gracetime)" = ${GRACE_S}`, `test "$(cat /proc/fs/nfsd/nfsv4leasetime)" = ${GRACE_S}`);
     await server.succeed('systemctl start network-online.target');
     await server.waitForUnit('network-online.target');
 
@@ -74,7 +84,7 @@ describe.sequential('nixpkgs nfs (simple, NFSv4)', () => {
 
   it("restarting 'nfs-server' works correctly", async () => {
     await h.m('server').succeed('systemctl restart nfs-server');
-    // will take 90 seconds due to the NFS grace period
+    // will take 90 seconds due to the NFS grace period (here GRACE_S)
     await h.m('client2').succeed('echo bla >> /data/bar');
   });
 
