@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareFigures, flattenFigures, formatComparison } from './compare.js';
+import { targetRows } from './targets.js';
 
 describe('flattenFigures', () => {
   it('keeps numeric leaves under dotted paths and leaves out strings, booleans and sample arrays', () => {
@@ -20,6 +21,14 @@ describe('compareFigures', () => {
       { figure: 'added', previous: undefined, current: 7, ratio: undefined },
       { figure: 'gone', previous: 3, current: undefined, ratio: undefined },
     ]);
+  });
+  it("reads a result with its targets array (bench/targets.ts): each figure compared once under its own key, no row for the targets", () => {
+    const run = (bootMs: number) => {
+      const r: Record<string, unknown> = { singleVm: { bootToReadyMs: bootMs } };
+      r.targets = targetRows(r);
+      return JSON.parse(JSON.stringify(r)) as unknown; // as --compare reads it back from N3X_BENCH_OUT
+    };
+    expect(compareFigures(run(6300), run(5000))).toEqual([{ figure: 'singleVm.bootToReadyMs', previous: 6300, current: 5000, ratio: 0.794 }]);
   });
   it('has no ratio against a previous 0', () => {
     expect(compareFigures({ x: 0 }, { x: 5 })[0].ratio).toBeUndefined();

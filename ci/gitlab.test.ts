@@ -52,7 +52,7 @@ describe('.gitlab-ci.yml', () => {
   it('each misspelling fails: expire_inn and an unknown key in the hidden template, a stage, a needs and an extends that do not exist', () => {
     expect(allErrors(misspelt('    expire_in: 1 week', '    expire_inn: 1 week'))).toEqual(expect.arrayContaining(['/scenario/artifacts: must NOT have additional properties']));
     expect(allErrors(misspelt('  timeout: 60m\n  variables:\n    N3X_ACCEL', '  timeout: 60m\n  retries: 2\n  variables:\n    N3X_ACCEL'))).toEqual(expect.arrayContaining(['/scenario: must NOT have additional properties']));
-    expect(allErrors(misspelt('  stage: scenarios\n', '  stage: scenario\n'))).toEqual([".scenario: stage 'scenario' is not in stages (validate, test, prepare, scenarios, .pre, .post)"]);
+    expect(allErrors(misspelt('.scenario:\n  stage: scenarios\n', '.scenario:\n  stage: scenario\n'))).toEqual([".scenario: stage 'scenario' is not in stages (validate, test, prepare, scenarios, .pre, .post)"]);
     expect(allErrors(misspelt('needs: [validate, unit, images, k3s]', 'needs: [validate, unit, image, k3s]'))).toEqual([".scenario: needs 'image', which is not a job"]);
     expect(allErrors(misspelt('scenario:\n  extends: .scenario', 'scenario:\n  extends: .scenarios'))).toEqual(["scenario: extends '.scenarios', which is not defined"]);
   });
@@ -110,6 +110,23 @@ describe('.gitlab-ci.yml', () => {
       expect(j.script).toEqual(['node ci/require-kvm.mjs', 'bash ci/run-scenario.sh "$SCENARIO"']);
       expect(j.artifacts).toMatchObject({ when: 'always', paths: ['artifacts/'], reports: { junit: 'artifacts/$SCENARIO/junit.xml' } });
     }
+  });
+
+  it('bench: on the default branch and by hand, needed by no job, KVM first; passes its per-branch cached JSON (else the default branch\'s) to ci/bench.sh, keeps artifacts/bench.json always', () => {
+    const all = config();
+    const bench = all.bench as GitLabJob & { rules?: { if: string }[]; cache: { key: string; paths: string[]; policy?: string; fallback_keys?: string[] }[] };
+    expect(bench.rules?.map((r) => r.if)).toEqual(['$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', '$CI_PIPELINE_SOURCE == "web"']);
+    expect(Object.entries(all).filter(([k, j]) => !GLOBAL_KEYS.has(k) && (j as GitLabJob).needs?.includes('bench'))).toEqual([]);
+    expect(bench.tags).toEqual(['kvm']);
+    expect(bench.variables?.N3X_ACCEL).toBe('kvm');
+    const json = bench.cache.find((c) => c.key.startsWith('n3x-bench-json-'));
+    expect(json).toMatchObject({ key: 'n3x-bench-json-$CI_COMMIT_REF_SLUG', fallback_keys: ['n3x-bench-json-$CI_DEFAULT_BRANCH'], paths: ['.cache/n3x-bench'], policy: 'pull-push' });
+    // ci/bench.sh passes its first argument to --compare (ci/bench.test.ts): the cached file.
+    expect(bench.script).toEqual(['node ci/require-kvm.mjs', `bash ci/bench.sh ${json!.paths[0]}/bench.json`]);
+    expect(bench.artifacts).toMatchObject({ when: 'always', paths: ['artifacts/bench.json'] });
+    const images = bench.cache.filter((c) => c.key.startsWith('n3x-image-')).map((c) => c.key.replace('n3x-image-', ''));
+    expect(images).toEqual(['debian-x86_64', 'debian-aarch64']); // the base images its figures boot (aarch64: perArch)
+    expect(imagePlan().map(planId)).toEqual(expect.arrayContaining(images));
   });
 
   it('validation first (typecheck, lint, host tests with the NixOS check); unit needs nothing but node', () => {

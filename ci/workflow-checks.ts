@@ -10,7 +10,7 @@ import { NEEDS, parseNeeds, type Need } from './host-plan.mjs';
 import { PROJECT_NEEDS } from './test-projects.js';
 
 export interface Step { id?: string; name?: string; uses?: string; run?: string; if?: string; env?: Record<string, unknown>; with?: Record<string, unknown> }
-export interface Job { 'runs-on'?: string; 'timeout-minutes'?: number; needs?: string[]; env?: Record<string, unknown>; outputs?: Record<string, string>; strategy?: { matrix?: Record<string, unknown> }; steps: Step[] }
+export interface Job { if?: string; 'runs-on'?: string; 'timeout-minutes'?: number; needs?: string[]; env?: Record<string, unknown>; outputs?: Record<string, string>; strategy?: { matrix?: Record<string, unknown> }; steps: Step[] }
 export interface Workflow { on: Record<string, unknown>; env?: Record<string, unknown>; jobs: Record<string, Job> }
 
 /** Runner images the jobs may use: pinned (ubuntu-latest moves to a new release under us). */

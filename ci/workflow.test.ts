@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { scenariosOnDisk } from './scenarios-on-disk.js';
 import { HOST_TESTS } from './test-projects.js';
-import { actionInputErrors, installedNeeds, installErrors, runnerErrors, runsPerCommit, withoutLabelCheck, type Job, type Workflow } from './workflow-checks.js';
+import { actionInputErrors, installedNeeds, installErrors, runnerErrors, runsPerCommit, withoutLabelCheck, type Job, type Step, type Workflow } from './workflow-checks.js';
 import { allScenarioNeeds, imagePlan, planId } from '../harness/images/plan.js';
-import { evaluate } from './gh-expr.js';
+import { condition, evaluate, interpolate } from './gh-expr.js';
 import { jobMinutes, k3sKvmBudgets } from './k3s-timeouts.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -71,7 +71,7 @@ describe('GitHub Actions workflow', () => {
     expect(doc().env?.N3X_APT_CACHE).toMatch(/^\//);
     const installs = /ci\/(host-plan\.mjs|host-prepare\.sh|prepare-image\.sh)/;
     const checked = Object.entries(jobs()).filter(([, j]) => j.steps.some((st) => installs.test(st.run ?? '')));
-    expect(checked.map(([n]) => n).sort()).toEqual(['images', 'scenario', 'validate']);
+    expect(checked.map(([n]) => n).sort()).toEqual(['bench', 'images', 'scenario', 'validate']);
     for (const [name, j] of checked) {
       const first = j.steps.findIndex((st) => installs.test(st.run ?? ''));
       const cache = j.steps.findIndex((st) => st.uses === 'actions/cache@v4' && st.with?.path === '${{ env.N3X_APT_CACHE }}');
@@ -102,7 +102,7 @@ describe('GitHub Actions workflow', () => {
       const matrix = j.strategy?.matrix as { scenario?: string[] } | undefined;
       for (const scenario of matrix?.scenario ?? [undefined]) expect(timeoutMinutes(j, scenario), `${name} ${scenario ?? ''}`).toBeGreaterThan(0);
     }
-    for (const j of [jobs().scenario, jobs().unit, jobs().validate]) expect(j.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
+    for (const j of [jobs().scenario, jobs().unit, jobs().validate, jobs().bench]) expect(j.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
   });
 
   it("each k3s scenario's job timeout (matrix.timeout, from include) covers its KVM budget plus set-up; the rest get 60 minutes", () => {
@@ -123,12 +123,45 @@ describe('GitHub Actions workflow', () => {
     expect(scenario.steps.some((s) => /images build\b|ci\/prepare-image\.sh/.test(s.run ?? ''))).toBe(false);
   });
 
-  it('KVM or a clear stop: VM jobs set N3X_ACCEL=kvm and run ci/host-prepare.sh (ci/require-kvm.mjs) before anything slow', () => {
-    const { scenario } = jobs();
-    expect(scenario.env?.N3X_ACCEL).toBe('kvm');
-    const runs = scenario.steps.filter((s) => s.run).map((s) => s.run!);
-    expect(runs[0]).toMatch(/bash ci\/host-prepare\.sh$/);
+  it('KVM or a clear stop: VM jobs (scenario, bench) set N3X_ACCEL=kvm and run ci/host-prepare.sh (ci/require-kvm.mjs) before anything slow', () => {
+    for (const name of ['scenario', 'bench']) {
+      const j = jobs()[name];
+      expect(j.env?.N3X_ACCEL, name).toBe('kvm');
+      const runs = j.steps.filter((s) => s.run).map((s) => s.run!);
+      expect(runs[0], name).toMatch(/bash ci\/host-prepare\.sh$/);
+    }
     expect(readFileSync(`${root}ci/host-prepare.sh`, 'utf8')).toMatch(/chmod 0666 \/dev\/kvm\nfi\nnode ci\/require-kvm\.mjs\nnode ci\/host-plan\.mjs/);
+  });
+
+  it("bench: on main and by hand, needed by no job; compares with the previous JSON restored from the cache, uploads artifacts/bench.json always, saves it under a key the next run's restore-keys find", () => {
+    const all = jobs();
+    const { bench } = all;
+    for (const [event, runs] of [['push', true], ['workflow_dispatch', true], ['pull_request', false]] as const) expect(condition(bench.if, { github: { event_name: event } }, 'success'), event).toBe(runs);
+    expect(Object.entries(all).filter(([, j]) => j.needs?.includes('bench')).map(([n]) => n)).toEqual([]);
+    const at = (pred: (s: Step) => boolean, what: string) => {
+      const i = bench.steps.findIndex(pred);
+      expect(i, `bench: no step that ${what}`).toBeGreaterThanOrEqual(0);
+      return [i, bench.steps[i]] as const;
+    };
+    const [restoreAt, restore] = at((s) => s.uses === 'actions/cache/restore@v4' && String(s.with?.key).startsWith('n3x-bench-json-'), 'restores the previous bench JSON');
+    const [runAt, run] = at((s) => /ci\/bench\.sh /.test(s.run ?? ''), 'runs ci/bench.sh');
+    const [, upload] = at((s) => s.uses === 'actions/upload-artifact@v4', 'uploads an artifact');
+    const [saveAt, save] = at((s) => s.uses === 'actions/cache/save@v4', 'saves a cache');
+    expect(restoreAt).toBeLessThan(runAt);
+    expect(saveAt).toBeGreaterThan(runAt);
+    // ci/bench.sh passes its first argument to --compare (ci/bench.test.ts): the restored file.
+    expect(run.run).toBe(`sudo -E env "PATH=$PATH" bash ci/bench.sh ${String(restore.with?.path)}/bench.json`);
+    expect(upload).toMatchObject({ if: 'always()', with: { path: 'artifacts/bench.json' } });
+    expect(save.if).toBeUndefined(); // only after a bench that finished
+    expect(save.with?.path).toBe(restore.with?.path);
+    // The key saved on main is found by a later run's restore-keys, on main and on another branch.
+    const ctx = (ref: string, runId: number) => ({ runner: { os: 'Linux' }, github: { ref_name: ref, run_id: runId, run_attempt: 1 } });
+    const saved = interpolate(String(save.with?.key), ctx('main', 1));
+    for (const ref of ['main', 'perf-work']) {
+      const prefixes = String(restore.with?.['restore-keys']).trim().split('\n').map((k) => interpolate(k, ctx(ref, 2)));
+      expect(interpolate(String(restore.with?.key), ctx(ref, 2))).not.toBe(saved);
+      expect(prefixes.some((p) => saved.startsWith(p)), `${ref}: ${prefixes.join(', ')}`).toBe(true);
+    }
   });
 
   it('k3s: fetched once per version and architecture; required where the scenario files need it (incl. the arm64 k3s)', () => {
