@@ -16,7 +16,7 @@ import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { budgetFor, useK3s } from './lib/k3s.js';
 import { expectFullFramesBetweenNodes } from './lib/k3s-frames.js';
-import { rehearsalPlan, STANDIN_AIRGAP_NAME, STANDIN_JOIN_PORT, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
+import { rehearsalPlan, STANDIN_AIRGAP_NAME, STANDIN_HEALTH_PORT, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
 import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, registrationAddress, type Machine, profileName, detectAccel } from '../harness/index.js';
 
 const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'vlans,simple,bonding-vlans').split(',').map(profileName);
@@ -32,8 +32,8 @@ describe.each(rehearsalPlan(profiles, { accel: detectAccel().accel, env: process
   const first = profile === profiles[0];
   const b = ha ? haBudget : smallBudget;
   const sizes = ha ? {} : { serverMemoryMiB: 768, agentMemoryMiB: 512, snapshot: 'booted' };
-  // keepalived asks the stand-in's join port for /ping: its API port requires a client certificate (k3s's does not).
-  const h = useK3s(profile, { budget: b, roles: [...(ha ? HA_ROLES : SMALL_ROLES)], binary: standinBinary(), healthPort: STANDIN_JOIN_PORT, ...sizes });
+  // keepalived asks the stand-in's health port for /ping: its API port requires a client certificate (k3s's does not).
+  const h = useK3s(profile, { budget: b, roles: [...(ha ? HA_ROLES : SMALL_ROLES)], binary: standinBinary(), healthPort: STANDIN_HEALTH_PORT, ...sizes });
 
   /** The persistent pieces of a prepared node, as seen in the guest. */
   async function expectPrepared(m: Machine): Promise<void> {

@@ -10,11 +10,15 @@ import { fileURLToPath } from 'node:url';
 import { cacheRoot, type K3sBinaryStatus } from '../../harness/index.js';
 
 export const STANDIN_NAME = 'k3s-standin (NOT k3s)';
-/**
- * The stand-in's join port, where it also answers `/ping` without credentials: its API port (6443) requires a client
- * certificate (socat cannot make one optional, as k3s does), so keepalived's health check goes here instead.
- */
+/** The stand-in's join port: joins, heartbeats and the CA bootstrap, authenticated by the token. */
 export const STANDIN_JOIN_PORT = 9345;
+/**
+ * The stand-in's health port, where it answers `/ping` without credentials (TLS, no client certificate): its API
+ * port (6443) requires a client certificate (socat cannot make one optional, as k3s does), so keepalived's health
+ * check goes here instead. A few lines of sh answer it, never the stand-in's bash: keepalived asks every 2 s with a
+ * 2 s timeout, on every server.
+ */
+export const STANDIN_HEALTH_PORT = 9346;
 const dir = fileURLToPath(new URL('../../fixtures/k3s-standin/', import.meta.url));
 export const STANDIN_FLAGS_FILE = join(dir, 'flags-v1.31.4+k3s1.txt');
 
