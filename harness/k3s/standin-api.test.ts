@@ -180,8 +180,11 @@ describe(`${STANDIN_NAME} health port: /ping answered by a few lines of sh (keep
   it('the responder is plain sh: no bash, no jq, no etcdctl, no stand-in script', () => {
     expect(responder).not.toMatch(/bash|jq|etcdctl|__standin|k3s-standin\.sh/);
   });
+  const constants = (names: string) => spawnSync('bash', ['-c', `source <(sed '/^case \${1:-} in/,$d' ${standin}); echo ${names}`], { encoding: 'utf8', env: { PATH: process.env.PATH } }).stdout.trim();
   it('the script listens on the ports the rehearsal names: joins on STANDIN_JOIN_PORT, /ping on STANDIN_HEALTH_PORT', () => {
-    const ports = spawnSync('bash', ['-c', `source <(sed '/^case \${1:-} in/,$d' ${standin}); echo $JOIN_PORT $HEALTH_PORT`], { encoding: 'utf8', env: { PATH: process.env.PATH } }).stdout.trim();
-    expect(ports).toBe(`${STANDIN_JOIN_PORT} ${STANDIN_HEALTH_PORT}`);
+    expect(constants('$JOIN_PORT $HEALTH_PORT')).toBe(`${STANDIN_JOIN_PORT} ${STANDIN_HEALTH_PORT}`);
+  });
+  it("heartbeats every 10 s (kubelet renews its node lease every 10 s) against k3s's 40 s grace: 4 chances before Unknown", () => {
+    expect(constants('$HEARTBEAT_S $GRACE_S')).toBe('10 40');
   });
 });
