@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { budgetFor, useK3s } from './lib/k3s.js';
 import { expectFullFramesBetweenNodes } from './lib/k3s-frames.js';
 import { rehearsalPlan, STANDIN_AIRGAP_NAME, STANDIN_HEALTH_PORT, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
-import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, registrationAddress, type Machine, profileName, detectAccel } from '../harness/index.js';
+import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, keepalivedTiming, registrationAddress, type Machine, profileName, detectAccel } from '../harness/index.js';
 
 const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'vlans,simple,bonding-vlans').split(',').map(profileName);
 const haBudget = budgetFor('k3s-rehearsal', { servers: 3 });
@@ -150,6 +150,8 @@ describe.each(rehearsalPlan(profiles, { accel: detectAccel().accel, env: process
     it(`${STANDIN_NAME}: losing the first server — the VIP moves, the host client fails over, the survivors see it NotReady, the agent's heartbeats go on through the VIP`, async ({ signal }) => {
       const first = h.k3s.servers[0].name;
       const vip = registrationAddress(h.cluster.profile);
+      const t = keepalivedTiming(b.factor); // probe and adverts scaled like the budget, on every server
+      for (const s of h.k3s.servers) expect(await h.m(s.name).succeed(`grep -E '^  (interval|timeout|advert_int) ' /etc/keepalived/keepalived.conf`)).toBe(`  interval ${t.probe}\n  timeout ${t.probeKill}\n  advert_int ${t.advert}\n`);
       await h.m(first).crash();
       const within = b.wait('loseFirst', 'vip');
       const held = await Promise.all(h.k3s.servers.slice(1).map(async (s) => (await h.m(s.name).execute(`for i in $(seq ${within - 10}); do ip -4 -o addr show | grep -qw ${vip} && exit 0; sleep 1; done; exit 1`, { timeout: within })).status === 0));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { vlans } from '../../profiles/vlans.js';
 import { joinAddress, k3sArgs, type K3sNode } from './config.js';
-import { keepalivedConf, registrationAddress } from './vip.js';
+import { keepalivedConf, keepalivedTiming, registrationAddress } from './vip.js';
 
 const ha: K3sNode[] = [{ name: 'n100-1', index: 1, role: 'server' }, { name: 'n100-2', index: 2, role: 'server' }, { name: 'n100-3', index: 3, role: 'agent' }];
 const single: K3sNode[] = [{ name: 'n100-1', index: 1, role: 'server' }, { name: 'n100-2', index: 2, role: 'agent' }];
@@ -30,5 +30,16 @@ describe('HA joins go through the registration VIP keepalived holds', () => {
     expect(keepalivedConf(vlans, { node: 'n100-1', index: 1, password: 'abcd1234', healthPort: 9345 })).toContain('https://127.0.0.1:9345/ping"');
     expect(keepalivedConf(vlans, { node: 'n100-2', index: 2, password: 'abcd1234' })).toContain('priority 198');
     expect(() => keepalivedConf(vlans, { node: 'x', index: 1, password: 'too-long-pass' })).toThrow();
+  });
+  it('keepalived timing: KVM probes /ping every 2 s (curl 2 s, killed at 3 s) with 1 s adverts; TCG (factor 9) every 18 s with 9 s adverts', () => {
+    expect(keepalivedTiming(1)).toEqual({ probe: 2, probeKill: 3, advert: 1 });
+    expect(keepalivedTiming(9)).toEqual({ probe: 18, probeKill: 19, advert: 9 });
+    expect(keepalivedTiming(1000).advert).toBe(255); // VRRPv2's largest advert interval
+    const tcg = keepalivedConf(vlans, { node: 'n100-1', index: 1, password: 'abcd1234', timeFactor: 9 });
+    expect(tcg).toContain('--max-time 18 ');
+    expect(tcg).toMatch(/interval 18\n\s+timeout 19\n/);
+    expect(tcg).toContain('advert_int 9');
+    expect(keepalivedConf(vlans, { node: 'n100-1', index: 1, password: 'abcd1234' })).toMatch(/interval 2\n\s+timeout 3\n[^]*advert_int 1\n/);
+    expect(() => keepalivedTiming(0.5)).toThrow();
   });
 });
