@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { budgetFor, useK3s } from './lib/k3s.js';
 import { expectFullFramesBetweenNodes } from './lib/k3s-frames.js';
 import { rehearsalPlan, STANDIN_AIRGAP_NAME, STANDIN_HEALTH_PORT, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
-import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, keepalivedTiming, registrationAddress, type Machine, profileName, detectAccel } from '../harness/index.js';
+import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, keepalivedTiming, registrationAddress, type Machine, profileName, detectAccel, retryUntil, NotYet, sleep } from '../harness/index.js';
 
 const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'vlans,simple,bonding-vlans').split(',').map(profileName);
 const haBudget = budgetFor('k3s-rehearsal', { servers: 3 });
@@ -153,9 +153,16 @@ describe.each(rehearsalPlan(profiles, { accel: detectAccel().accel, env: process
       const t = keepalivedTiming(b.factor); // probe and adverts scaled like the budget, on every server
       for (const s of h.k3s.servers) expect(await h.m(s.name).succeed(`grep -E '^  (interval|timeout|advert_int) ' /etc/keepalived/keepalived.conf`)).toBe(`  interval ${t.probe}\n  timeout ${t.probeKill}\n  advert_int ${t.advert}\n`);
       await h.m(first).crash();
-      const within = b.wait('loseFirst', 'vip');
-      const held = await Promise.all(h.k3s.servers.slice(1).map(async (s) => (await h.m(s.name).execute(`for i in $(seq ${within - 10}); do ip -4 -o addr show | grep -qw ${vip} && exit 0; sleep 1; done; exit 1`, { timeout: within })).status === 0));
-      expect(held.filter(Boolean), `servers holding ${vip}`).toHaveLength(1);
+      const survivors = h.k3s.servers.slice(1).map((s) => s.name);
+      const holders = async () => (await Promise.all(survivors.map(async (s) => ((await h.m(s).execute(`ip -4 -o addr show | grep -qw ${vip}`, { timeout: 60 })).status === 0 ? [s] : [])))).flat();
+      const held = await retryUntil(async () => {
+        const now = await holders();
+        if (!now.length) throw new NotYet(`no survivor holds ${vip} yet`);
+        return now;
+      }, { timeout: b.wait('loseFirst', 'vip'), interval: 1, what: `a survivor holding ${vip}`, signal });
+      expect(held, `servers holding ${vip}`).toHaveLength(1);
+      // and no second survivor takes it over the next 3 adverts (the time a backup waits before it does)
+      for (const end = Date.now() + 3 * t.advert * 1000; Date.now() < end; await sleep(1)) expect(await holders(), `servers holding ${vip}`).toEqual(held);
       await h.k3s.waitReadyz({ timeout: b.wait('loseFirst', 'readyz'), signal });
       expect(h.k3s.apiServer.name).not.toBe(first);
       await h.k3s.waitNodeNotReady(first, { timeout: b.wait('loseFirst', 'notReady'), signal });
