@@ -6,8 +6,8 @@
  * kubeconfig fetched and rewritten, every server's API reached from the host through its 127.0.0.1 forward with
  * client-certificate TLS, label selectors, server-side apply, the ready-watch end to end, nodes that survive
  * reboot() and crash() + start() (on the first profile), and the loss of the first server (the VIP moves, the host
- * client fails over). HA runs on the first profile, booted cold at the real scenarios' memory, where the host carries
- * it (KVM, or N3X_REHEARSAL_HA=1: see rehearsalPlan). The other profiles (every profile under TCG) run the per-profile part
+ * client fails over). HA runs on the first profile, booted cold at the real scenarios' memory, under KVM and TCG alike
+ * (N3X_REHEARSAL_HA=0 leaves it out: see rehearsalPlan). The other profiles run the per-profile part
  * of the path (flags, addresses, interfaces, frames) on 1 server + 1 agent restored from a booted snapshot: the HA
  * machinery has no profile-specific code but the VIP's interface, which vip.test.ts checks for every profile.
  * It proves the harness's path on machines without k3s; it is never a k3s pass (see k3s-vlans & co. for that).
@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { budgetFor, useK3s } from './lib/k3s.js';
 import { expectFullFramesBetweenNodes } from './lib/k3s-frames.js';
 import { rehearsalPlan, STANDIN_AIRGAP_NAME, STANDIN_HEALTH_PORT, STANDIN_NAME, standinBinary } from './lib/k3s-standin.js';
-import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, keepalivedTiming, registrationAddress, type Machine, profileName, detectAccel, retryUntil, NotYet, sleep } from '../harness/index.js';
+import { httpsGet, blackholeGateway, K3S_LAYER_MOUNT, K3S_MODULES, K3S_TOKEN_FILE, k3sEtcdctl, parseMemberList, watchNodeReady, K3S_IMAGES_DIR, keepalivedTiming, registrationAddress, type Machine, profileName, retryUntil, NotYet, sleep } from '../harness/index.js';
 
 const profiles = (process.env.N3X_REHEARSAL_PROFILES ?? 'vlans,simple,bonding-vlans').split(',').map(profileName);
 const haBudget = budgetFor('k3s-rehearsal', { servers: 3 });
@@ -25,8 +25,8 @@ const smallBudget = budgetFor('k3s-rehearsal', { servers: 1 });
 const HA_ROLES = ['server', 'server', 'server', 'agent'] as const;
 const SMALL_ROLES = ['server', 'agent'] as const;
 
-describe.each(rehearsalPlan(profiles, { accel: detectAccel().accel, env: process.env }))(`k3s-rehearsal on %s (%s) with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, (profile, kind) => {
-  // HA (rehearsalPlan: the first profile, under KVM or N3X_REHEARSAL_HA=1) boots cold at the real scenarios' memory
+describe.each(rehearsalPlan(profiles, { env: process.env }))(`k3s-rehearsal on %s (%s) with ${STANDIN_NAME}: the harness's k3s path, not a k3s pass`, (profile, kind) => {
+  // HA (rehearsalPlan: the first profile unless N3X_REHEARSAL_HA=0) boots cold at the real scenarios' memory
   // (2048 / 1536 MiB); the others run 1 server + 1 agent from a booted snapshot.
   const ha = kind === 'HA, cold';
   const first = profile === profiles[0];
