@@ -70,7 +70,7 @@ export type RehearsalKind = 'HA, cold' | '1 server + 1 agent, restored';
  * Which rehearsal runs on which profile: the first profile gets the HA part (3 servers + 1 agent booted cold, reboot,
  * crash, the first server's loss) on every accelerator unless N3X_REHEARSAL_HA=0, and every other profile 1 server +
  * 1 agent from a booted snapshot. Under TCG on 2 cores the HA part passes since the stand-in starts no etcdctl or jq
- * per heartbeat and no bash per /ping, and keepalived's timing scales with the k3s time factor (8 min here; before,
+ * per heartbeat and no bash per /ping, and keepalived's timing scales with the k3s time factor (8–12 min here; before,
  * 4 runs failed on nodes flapping to Unknown and keepalived's 2 s probe timing out).
  */
 export function rehearsalPlan<P extends string>(profiles: P[], o: { env: NodeJS.ProcessEnv }): [P, RehearsalKind][] {
