@@ -8,7 +8,7 @@ const DIRS = ['harness', 'profiles', 'scenarios', 'fixtures', 'ci', 'bench', 'im
 const SELF = join(ROOT, 'ci', 'readme-env.test.ts');
 /** Names that configure nothing: smoke's guest-side proof that an unset variable stays unset. */
 // Not settings: a name a test proves unset, a heredoc delimiter, and the k3s stand-in's guest-side internals.
-const NOT_SETTINGS = new Set(['N3X_NOT_SET', 'N3X_FLAGS', 'N3X_STANDIN_STATE', 'N3X_STANDIN_PORT', 'N3X_STANDIN_JOIN_PORT']);
+const NOT_SETTINGS = new Set(['N3X_NOT_SET', 'N3X_FLAGS', 'N3X_STANDIN_STATE', 'N3X_STANDIN_PORT', 'N3X_STANDIN_JOIN_PORT', 'N3X_STANDIN_HEALTH_PORT', 'N3X_STANDIN_RUN', 'N3X_STANDIN_SELF']);
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

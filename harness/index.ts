@@ -32,7 +32,7 @@ export { profiles, getProfile, profileName, netemProfiles, type ProfileName, typ
 // k3s
 export { K3sCluster, httpsGet, type WaitOpts, type FormationTimeouts } from './k3s/cluster.js';
 export { k3sBudget, k3sTimeFactor, K3S_TCG_FACTOR, type K3sBudget, type K3sPlan, type PlannedWait } from './k3s/budget.js';
-export { registrationAddress, VIP_PACKAGE } from './k3s/vip.js';
+export { keepalivedTiming, registrationAddress, VIP_PACKAGE } from './k3s/vip.js';
 export { longhornBundle, storageNetworkNad, type LonghornBundle } from './k3s/longhorn.js';
 export { resolvedAddresses } from './k3s/dns.js';
 export { k3sEtcdctl, parseMemberList, type EtcdMember } from './k3s/etcd-members.js';

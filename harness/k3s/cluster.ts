@@ -163,7 +163,7 @@ export class K3sCluster {
   /** Writes keepalived.conf, enables keepalived and, for the first server, waits until it holds the VIP. */
   private async startVip(n: K3sNode, token: string, o: WaitOpts): Promise<void> {
     const m = this.cluster.machine(n.name);
-    const conf = keepalivedConf(this.cluster.profile, { node: n.name, index: n.index, password: token.slice(0, 8), healthPort: this.opts.healthPort });
+    const conf = keepalivedConf(this.cluster.profile, { node: n.name, index: n.index, password: token.slice(0, 8), healthPort: this.opts.healthPort, timeFactor: this.opts.timeFactor });
     await m.succeed('mkdir -p /etc/keepalived', `cat > /etc/keepalived/keepalived.conf <<'EOF'\n${conf}EOF`, 'systemctl enable keepalived.service', 'systemctl restart keepalived.service', 'sync');
     if (n.name !== firstServer(this.nodes).name) return;
     await m.waitUntilSucceeds(`ip -4 -o addr show | grep -qw ${registrationAddress(this.cluster.profile)}`, { timeout: o.timeout ?? 60 });
