@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { relative } from 'node:path';
-import { holdSlot, needsSlot, type SlotHold } from '../../harness/testing/slot.js';
+import { holdSlot, needsSlot, type SlotHold } from '../../harness/vitest.js';
 import { SOLO_SCENARIOS } from '../../ci/test-projects.js';
 
 /** Longest wait for the slot: the longest file that may run beside this one. */
