@@ -93,7 +93,11 @@ export function nodeConfigSteps(c: NodeConfig): { beforeNetwork: string; afterNe
     lines.push(`mkdir -p "$(dirname ${q})"`, `printf %s ${shellQuote(data.toString('base64'))} | base64 -d > ${q}`, `chmod ${mode.toString(8)} ${q}`);
   }
   const units = Object.entries(c.unitFiles ?? {});
-  lines.push(...unitSteps(units));
+  for (const [name, u] of units) lines.push(`printf %s ${shellQuote(u.text.endsWith('\n') ? u.text : `${u.text}\n`)} > /etc/systemd/system/${name}`);
+  // A reload at boot under TCG on a loaded host outlasted systemd's 25 s D-Bus call timeout ("Reload daemon failed:
+  // Connection timed out", nixpkgs/nat in a full run): the command's own deadline bounds it instead.
+  if (units.length) lines.push(`${SLOW_SYSTEMCTL} systemctl daemon-reload`);
+  for (const [name, u] of units) if (u.enable) lines.push(`systemctl enable --quiet ${name}`);
   const sysctl = Object.entries(c.sysctl ?? {});
   if (sysctl.length) {
     lines.push(`printf %s ${shellQuote(sysctl.map(([k, v]) => `${k}=${v}\n`).join(''))} > /etc/sysctl.d/50-n3x-node.conf`);
@@ -106,25 +110,6 @@ export function nodeConfigSteps(c: NodeConfig): { beforeNetwork: string; afterNe
   if (hosts.length) after.push(`printf '%s\\n' ${hosts.map(([n, a]) => shellQuote(`${a} ${n}`)).join(' ')} >> /etc/hosts`);
   for (const [name, u] of units) if (u.start) after.push(`systemctl start ${name}`);
   return { beforeNetwork: lines.join('\n'), afterNetwork: after.join('\n') };
-}
-
-/**
- * Unit files put in place, enabled, and one daemon-reload — only when a file changed: on a reboot systemd has read
- * them at boot already, and each reload costs seconds under TCG (a `systemctl enable` without --no-reload is one more).
- */
-function unitSteps(units: [string, GuestUnit][]): string[] {
-  if (!units.length) return [];
-  const lines = ['n3x_units_changed=0'];
-  for (const [name, u] of units) {
-    const path = `/etc/systemd/system/${name}`;
-    lines.push(`printf %s ${shellQuote(u.text.endsWith('\n') ? u.text : `${u.text}\n`)} > ${path}.n3x-new`, `if cmp -s ${path}.n3x-new ${path}; then rm ${path}.n3x-new; else mv ${path}.n3x-new ${path}; n3x_units_changed=1; fi`);
-  }
-  const enabled = units.filter(([, u]) => u.enable).map(([name]) => name);
-  if (enabled.length) lines.push(`systemctl --no-reload enable --quiet ${enabled.join(' ')}`);
-  // A reload at boot under TCG on a loaded host outlasted systemd's 25 s D-Bus call timeout ("Reload daemon failed:
-  // Connection timed out", nixpkgs/nat in a full run): the command's own deadline bounds it instead.
-  lines.push(`if [ "$n3x_units_changed" = 1 ]; then ${SLOW_SYSTEMCTL} systemctl daemon-reload; fi`);
-  return lines;
 }
 
 /** The node's whole configuration as one guest script (both steps of nodeConfigSteps, in order). */
