@@ -21,7 +21,7 @@ export default defineConfig({
           include: UNIT_INCLUDE,
           exclude: HOST_TESTS,
           env: { N3X_TEST_PROJECT: 'unit' },
-          setupFiles: ['ci/shadow-host-tools.ts'],
+          setupFiles: ['ci/shadow-host-tools.ts', 'ci/cold-cache.ts'],
           testTimeout: 30_000,
         },
       },

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { STANDIN_HEALTH_PORT, STANDIN_JOIN_PORT, STANDIN_NAME, standinBinary } from '../../scenarios/lib/k3s-standin.js';
+import { STANDIN_HEALTH_PORT, STANDIN_JOIN_PORT, STANDIN_NAME, standinExecutable } from '../../scenarios/lib/k3s-standin.js';
 
-const standin = standinBinary().path!;
+const standin = standinExecutable();
 const run = (...args: string[]) => spawnSync('bash', [standin, ...args], { encoding: 'utf8' }).stdout.trim();
 const selected = (labels: Record<string, string>, sel: string) => run('__standin-selected', JSON.stringify(labels), sel) === 'true';
 

@@ -6,11 +6,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { getProfile } from '../../profiles/index.js';
-import { pinnedFlags, STANDIN_NAME, standinBinary } from '../../scenarios/lib/k3s-standin.js';
+import { pinnedFlags, STANDIN_NAME, standinExecutable } from '../../scenarios/lib/k3s-standin.js';
 import { k3sBinaryStatus } from './binary.js';
 import { k3sArgs, type K3sNode, type K3sRole } from './config.js';
 
-const standin = standinBinary().path!;
+const standin = standinExecutable();
 const check = (args: string[]) => spawnSync('bash', [standin, '__standin-check-args', ...args], { encoding: 'utf8' });
 
 describe(`${STANDIN_NAME} flag checking`, () => {

@@ -50,8 +50,8 @@ function standinAirgap(): string {
   return out;
 }
 
-/** Writes the stand-in executable (content-addressed, in the cache) and returns it as a k3s binary status, with a dummy airgap tarball. */
-export function standinBinary(): K3sBinaryStatus {
+/** Writes the stand-in executable (content-addressed, in the cache) with Node's fs alone, and returns its path. */
+export function standinExecutable(): string {
   const text = readFileSync(join(dir, 'k3s-standin.sh'), 'utf8').replace('@FLAGS@', readFileSync(STANDIN_FLAGS_FILE, 'utf8').trimEnd());
   const id = createHash('sha256').update(text).digest('hex').slice(0, 12);
   const out = join(cacheRoot(), 'k3s', 'standin', `k3s-standin-${id}`);
@@ -61,7 +61,12 @@ export function standinBinary(): K3sBinaryStatus {
     chmodSync(`${out}.tmp`, 0o755);
     renameSync(`${out}.tmp`, out);
   }
-  return { available: true, path: out, version: STANDIN_NAME, airgapImages: standinAirgap(), reason: STANDIN_NAME };
+  return out;
+}
+
+/** The stand-in as a k3s binary status for the rehearsal: the executable and a dummy airgap tarball (built with tar). */
+export function standinBinary(): K3sBinaryStatus {
+  return { available: true, path: standinExecutable(), version: STANDIN_NAME, airgapImages: standinAirgap(), reason: STANDIN_NAME };
 }
 
 export type RehearsalKind = 'HA, cold' | '1 server + 1 agent, restored';
