@@ -16,7 +16,8 @@ const d = describeAsRoot('building the trixie-grub example image (loop devices)'
 
 d.describe(d.title('byo-image: trixie + GRUB booted through firmware, next to built-in nodes'), () => {
   describe.sequential('vlans, 2 built-in nodes + 1 trixie-grub node', () => {
-    const h = useCluster({ profile: 'vlans', nodes: ['n100-1', 'n100-2', { name: 'byo-1', image: { recipe: trixieGrubRecipe } }] });
+    // Restored from its booted snapshot after the first run (the last test still boots it through firmware).
+    const h = useCluster({ profile: 'vlans', nodes: ['n100-1', 'n100-2', { name: 'byo-1', image: { recipe: trixieGrubRecipe } }], snapshot: 'booted' });
     const byo = () => h.m('byo-1');
     const host = mkdtempSync(join(tmpdir(), 'n3x-byo-'));
     afterAll(() => rmSync(host, { recursive: true, force: true }));

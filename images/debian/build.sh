@@ -89,7 +89,11 @@ truncate -s 3G "$work/disk.raw"
 inns mke2fs -q -F -t ext4 -L n3xroot -d "$work/rootfs" "$work/disk.raw"
 chmod 0644 "$work/initrd.img" "$work/vmlinuz" "$work/disk.raw"
 echo "step: qcow2"
-qemu-img convert -c -O qcow2 "$work/disk.raw" "$work/disk.qcow2" 2>/dev/null || qemu-img convert -O qcow2 "$work/disk.raw" "$work/disk.qcow2"
+# zstd clusters (QEMU >= 5.1 built with libzstd), written by 4 coroutines out of order: 3.6 s here for the base disk
+# against 35.6 s with zlib, at the same size (274 MB against 282 MB); zlib, then no compression, where zstd is missing.
+qemu-img convert -c -o compression_type=zstd -m 4 -W -O qcow2 "$work/disk.raw" "$work/disk.qcow2" 2>/dev/null ||
+  qemu-img convert -c -O qcow2 "$work/disk.raw" "$work/disk.qcow2" 2>/dev/null ||
+  qemu-img convert -O qcow2 "$work/disk.raw" "$work/disk.qcow2"
 mkdir -p "$out"
 mv "$work/disk.qcow2" "$work/vmlinuz" "$work/initrd.img" "$out/"
 if [ -e "$work/rootfs.tar" ]; then chmod 0644 "$work/rootfs.tar"; mv "$work/rootfs.tar" "$out/"; fi
