@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import tmp from 'tmp';
 import { describe, expect, it } from 'vitest';
+import { testScratchDir } from '../harness/testing/scratch.js';
 
 const script = fileURLToPath(new URL('./bench.sh', import.meta.url));
 
@@ -12,7 +12,7 @@ const script = fileURLToPath(new URL('./bench.sh', import.meta.url));
  * as `npm run bench` writes its JSON there, then exits 1 when told to fail (a bench that wrote its JSON, then failed).
  */
 function bench(opts: { baseline?: string; fail?: boolean } = {}) {
-  const dir = tmp.dirSync({ unsafeCleanup: true }).name;
+  const dir = testScratchDir('n3x-bench-sh-');
   mkdirSync(join(dir, 'bin'));
   const fake = `#!/bin/sh\necho "$@" > "${dir}/args"\necho '{"run":2}' > "$N3X_BENCH_OUT"\n${opts.fail ? 'exit 1\n' : ''}`;
   writeFileSync(join(dir, 'bin/npm'), fake, { mode: 0o755 });

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import tmp from 'tmp';
 import { describe, expect, it } from 'vitest';
+import { testScratchDir } from '../harness/testing/scratch.js';
 import { debianRecipe, recipeHash } from '../harness/images/recipe.js';
 import { recipeHashOf } from './recipe-hash.mjs';
 
@@ -17,7 +17,7 @@ describe('ci/recipe-hash.mjs (the CI image cache key, computed before npm ci)', 
   });
 
   it('agrees with recipe.ts on nested files, executable bits and the suite', () => {
-    const dir = tmp.dirSync({ unsafeCleanup: true }).name;
+    const dir = testScratchDir('n3x-recipe-');
     mkdirSync(join(dir, 'overlay/etc'), { recursive: true });
     writeFileSync(join(dir, 'build.sh'), '#!/bin/sh\n');
     writeFileSync(join(dir, 'overlay/etc/hostname'), 'n3x\n');

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../harness/report/model.js';
 import { findReports, SUMMARY_MAX, summaryMarkdown } from './report-summary.js';
+import { testScratchDir } from '../harness/testing/scratch.js';
 
 const report = (message: string) =>
   buildReport(
@@ -39,7 +40,7 @@ describe('CI summary', () => {
   });
 
   it('finds report.json files of every scenario under artifacts/', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'n3x-sum-'));
+    const dir = testScratchDir('n3x-sum-');
     for (const d of ['report', 'smoke/report']) {
       mkdirSync(join(dir, d), { recursive: true });
       writeFileSync(join(dir, d, 'report.json'), '{}');

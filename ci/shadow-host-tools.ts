@@ -12,7 +12,7 @@ import { PROJECT_NEEDS } from './test-projects.js';
 const project = process.env.N3X_TEST_PROJECT as keyof typeof PROJECT_NEEDS | undefined;
 if (!project || !(project in PROJECT_NEEDS)) throw new Error(`ci/shadow-host-tools.ts: N3X_TEST_PROJECT is '${project ?? ''}', not one of ${Object.keys(PROJECT_NEEDS).join(', ')} (set it in the project's env in vitest.config.ts)`);
 const allowed = wantedBy(PROJECT_NEEDS[project]);
-const dir = join(tmpdir(), `n3x-shadowed-tools-${process.getuid?.() ?? 'u'}-${project}`);
+const dir = join(process.env.N3X_HOST_TMPDIR ?? tmpdir(), `n3x-shadowed-tools-${process.getuid?.() ?? 'u'}-${project}`);
 if (!(process.env.PATH ?? '').split(delimiter).includes(dir)) {
   mkdirSync(dir, { recursive: true });
   for (const tool of Object.keys(TOOLS).filter((t) => allowed.has(t))) rmSync(join(dir, tool), { force: true }); // allowed since an earlier run

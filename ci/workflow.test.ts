@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import tmp from 'tmp';
 import { describe, expect, it } from 'vitest';
+import { testScratchDir } from '../harness/testing/scratch.js';
 import { parse } from 'yaml';
 import { scenariosOnDisk } from './scenarios-on-disk.js';
 import { HOST_TESTS } from './test-projects.js';
@@ -188,7 +188,7 @@ describe('ci/fetch-k3s.sh', () => {
   const run = (env: Record<string, string>) => spawnSync('bash', [`${root}ci/fetch-k3s.sh`], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, N3X_K3S_VERSION: 'v1.31.4+k3s1', ...env } });
 
   it('fails the job when the fetch fails and N3X_REQUIRE_K3S=1; only reports a skip otherwise', () => {
-    const cache = tmp.dirSync({ unsafeCleanup: true }).name;
+    const cache = testScratchDir('n3x-fetch-k3s-');
     // Nothing listens on 127.0.0.1:1: the download is refused at once.
     const env = { N3X_CACHE_DIR: cache, N3X_K3S_BASE_URL: 'http://127.0.0.1:1' };
     const required = run({ ...env, N3X_REQUIRE_K3S: '1' });
@@ -200,7 +200,7 @@ describe('ci/fetch-k3s.sh', () => {
   });
 
   it('reuses the cached version without fetching', () => {
-    const cache = tmp.dirSync({ unsafeCleanup: true }).name;
+    const cache = testScratchDir('n3x-fetch-k3s-');
     mkdirSync(join(cache, 'k3s/v1.31.4+k3s1'), { recursive: true });
     writeFileSync(join(cache, 'k3s/v1.31.4+k3s1/k3s'), '#!/bin/sh\n', { mode: 0o755 });
     const r = run({ N3X_CACHE_DIR: cache, N3X_K3S_BASE_URL: 'http://127.0.0.1:1', N3X_REQUIRE_K3S: '1' });

@@ -1,9 +1,10 @@
 import { crc32 } from 'node:zlib';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { age, canonicalJson, checkSnapshot, checksumFile, mismatch, SNAPSHOT_FORMAT, snapshotKey, type SnapshotMeta } from './snapshot.js';
+import { testScratchDir } from '../testing/scratch.js';
 
 const inputs = { name: 'booted', image: 'debian-1', nodes: [{ name: 'a', memoryMiB: 1024 }], accel: 'tcg', qemu: 'QEMU 7.2' };
 
@@ -47,9 +48,8 @@ describe('mismatch', () => {
 
 describe('checkSnapshot', () => {
   let dir: string;
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const make = () => {
-    dir = mkdtempSync(join(tmpdir(), 'n3x-snap-'));
+    dir = testScratchDir('n3x-snap-');
     mkdirSync(join(dir, 'a'));
     writeFileSync(join(dir, 'a/state'), 'abcd');
     writeFileSync(join(dir, 'a/root.qcow2'), 'xyz');
@@ -58,7 +58,7 @@ describe('checkSnapshot', () => {
   const want = () => ({ key: snapshotKey(inputs), machines: ['a'] });
 
   it('is missing when there is no meta.json', () => {
-    dir = mkdtempSync(join(tmpdir(), 'n3x-snap-'));
+    dir = testScratchDir('n3x-snap-');
     expect(checkSnapshot(dir, want())).toMatchObject({ missing: true });
   });
   it('returns the meta when files are complete', () => {
@@ -80,10 +80,9 @@ describe('checkSnapshot', () => {
 
 describe('helpers', () => {
   it('checksumFile is the CRC-32 of the content', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'n3x-hash-'));
+    const d = testScratchDir('n3x-hash-');
     writeFileSync(join(d, 'f'), 'hello');
     expect(await checksumFile(join(d, 'f'))).toBe(crc32('hello').toString(16).padStart(8, '0'));
-    rmSync(d, { recursive: true });
   });
   it('age reads naturally', () => {
     const now = Date.parse('2026-11-26T12:00:00Z');

@@ -1,11 +1,12 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SerialStamper } from './serial-stamps.js';
+import { useScratchDir } from '../testing/scratch.js';
 
 describe('SerialStamper', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'n3x-stamps-'));
+  const dir = useScratchDir('n3x-stamps-');
   afterEach(() => rmSync(join(dir, 'serial.log'), { force: true }));
 
   it('stamps complete lines from the offset on with the host time they were read; a partial line waits', () => {

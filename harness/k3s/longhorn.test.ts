@@ -1,12 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { longhornBundle, storageNetworkNad } from './longhorn.js';
+import { useScratchDir } from '../testing/scratch.js';
 
 describe('the Longhorn bundle gate', () => {
-  const cache = mkdtempSync(join(tmpdir(), 'n3x-lh-'));
+  const cache = useScratchDir('n3x-lh-');
   const env = { XDG_CACHE_HOME: cache, N3X_CACHE_DIR: join(cache, 'n3x') };
   it('no bundle: not available, and the reason names the fix', () => {
     const b = longhornBundle(env);

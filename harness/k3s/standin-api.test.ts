@@ -1,11 +1,12 @@
 /** The k3s-standin's (NOT k3s) label selectors and query parsing, run locally with bash and jq. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { STANDIN_HEALTH_PORT, STANDIN_JOIN_PORT, STANDIN_NAME, standinExecutable } from '../../scenarios/lib/k3s-standin.js';
+import { testScratchDir } from '../testing/scratch.js';
 
 const standin = standinExecutable();
 const run = (...args: string[]) => spawnSync('bash', [standin, ...args], { encoding: 'utf8' }).stdout.trim();
@@ -38,8 +39,8 @@ describe(`${STANDIN_NAME} label selectors, as the API server reads them`, () => 
  * in the rehearsal), requests piped in as the socat child gets them.
  */
 function api(requests: string, o: { healthy?: boolean } = {}): string {
-  const store = mkdtempSync(join(tmpdir(), 'n3x-standin-kv-'));
-  const run = mkdtempSync(join(tmpdir(), 'n3x-standin-run-'));
+  const store = testScratchDir('n3x-standin-kv-');
+  const run = testScratchDir('n3x-standin-run-');
   const script = `set -u
 N3X_STANDIN_RUN=${run}
 source <(sed '/^case \${1:-} in/,$d' ${standin})
@@ -85,7 +86,7 @@ describe(`${STANDIN_NAME} API handler (etcd replaced by a local store)`, () => {
   });
   it('join port: a path without the token is 401; a heartbeat with it is 200, one with a malformed address 400', () => {
     const hb = (b: string) => `printf 'POST /v1-standin/heartbeat HTTP/1.1\\r\\nAuthorization: Bearer t0k\\r\\nContent-Length: %d\\r\\n\\r\\n%s' ${b.length} '${b}' | serve_join`;
-    const out = api(`STATE=$(mktemp -d); printf t0k > "$STATE/token"; req GET /v1-standin/bootstrap | serve_join; echo; echo ===
+    const out = api(`STATE=$(mktemp -d -p "$N3X_STANDIN_RUN"); printf t0k > "$STATE/token"; req GET /v1-standin/bootstrap | serve_join; echo; echo ===
       ${hb('{"name":"n100-5","ip":"192.168.1.5","role":"agent"}')}; echo; echo ===; ${hb('{"name":"n100-5","ip":"1.2.3.4\\",\\"x","role":"agent"}')}`).split('\n===\n');
     expect(out.map((o) => o.split('\r\n')[0])).toEqual(['HTTP/1.1 401 Unauthorized', 'HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request']);
   });
@@ -135,7 +136,7 @@ describe(`${STANDIN_NAME} joining a server to etcd: the output of etcdctl it rea
 describe(`${STANDIN_NAME} registrations cache: one etcd watch per server, read by every request`, () => {
   /** Runs bash with the stand-in's functions and a fresh cache directory; returns stdout and the cached files. */
   function cache(script: string, input = ''): { out: string; files: Record<string, string> } {
-    const run = mkdtempSync(join(tmpdir(), 'n3x-standin-run-'));
+    const run = testScratchDir('n3x-standin-run-');
     const r = spawnSync('bash', ['-c', `set -u; N3X_STANDIN_RUN=${run}; source <(sed '/^case \${1:-} in/,$d' ${standin}); mkdir -p "$CACHE"; ${script}`], { input, encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/command not found|syntax error|unbound variable/);
     const dir = join(run, 'nodes');

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { holdSlot, needsSlot, slotCommand } from './slot.js';
+import { useScratchDir } from './scratch.js';
 
 describe('slotCommand', () => {
   it('holds the lock file shared or exclusive with flock until stdin closes, within the wait', () => {
@@ -19,7 +19,7 @@ describe('needsSlot', () => {
 });
 
 describe('holdSlot (flock(1), present on every Debian and Ubuntu host)', () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'n3x-slot-')), 'vm-slot.lock');
+  const path = join(useScratchDir('n3x-slot-'), 'vm-slot.lock');
   afterEach(() => {
     delete process.env.N3X_VM_SLOT;
   });
