@@ -4,7 +4,6 @@
  * it anyway and the slot is free at once. See harness/testing/slot.ts.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { relative } from 'node:path';
 import { holdSlot, needsSlot, type SlotHold } from '../../harness/vitest.js';
 import { SOLO_SCENARIOS } from '../../ci/test-projects.js';
 
@@ -14,7 +13,7 @@ let hold: SlotHold | undefined;
 
 beforeAll(async ({}, suite) => {
   if (!needsSlot(process.env)) return;
-  const file = relative(process.cwd(), suite.file.filepath);
+  const file = suite.file.name; // relative to the project's root, as ci/vm-sequencer.ts names SOLO_SCENARIOS' files
   hold = await holdSlot(file in SOLO_SCENARIOS ? 'exclusive' : 'shared', file, { timeout: WAIT_S });
 }, (WAIT_S + 60) * 1000);
 
