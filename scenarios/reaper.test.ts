@@ -33,7 +33,8 @@ function leftovers(root: string) {
  */
 async function killMidBoot(root: string, backend: 'bridge' | 'vde', opts: { reaperToo?: boolean } = {}) {
   const run = execa('npx', ['vitest', 'run', '--project', 'vm', 'scenarios/network-simple.test.ts'], {
-    env: { N3X_STATE_DIR: root, N3X_NETWORK_BACKENDS: backend },
+    // TMPDIR: the killed Vitest's own temp dir (`<TMPDIR>/<id>/ssr`) stays in the file's scratch dir, not /tmp.
+    env: { N3X_STATE_DIR: root, N3X_NETWORK_BACKENDS: backend, TMPDIR: scratch },
     detached: true,
     reject: false,
     stdio: 'ignore',

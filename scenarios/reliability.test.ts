@@ -74,7 +74,7 @@ describe.sequential('scenario deadline', () => {
   it('a scenario past its deadline interrupts the command, saves diagnostics, stops its cluster and fails the run', async () => {
     const root = mkdtempSync(join(scratch, 'deadline-'));
     const artifacts = mkdtempSync(join(scratch, 'deadline-art-'));
-    const r = await execa('npx', ['vitest', 'run', '--config', 'fixtures/deadline/vitest.config.ts'], { env: { N3X_STATE_DIR: root, N3X_ARTIFACTS: artifacts, N3X_SCENARIO_DEADLINE_S: '5' }, reject: false, all: true });
+    const r = await execa('npx', ['vitest', 'run', '--config', 'fixtures/deadline/vitest.config.ts'], { env: { N3X_STATE_DIR: root, N3X_ARTIFACTS: artifacts, N3X_SCENARIO_DEADLINE_S: '5', TMPDIR: scratch }, reject: false, all: true }); // TMPDIR: Vitest's own temp dir stays in scratch
     const out = String(r.all);
     expect(r.exitCode, out.slice(-2000)).toBe(1);
     expect(out).toMatch(/scenario deadline of 5 s passed/);

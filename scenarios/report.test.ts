@@ -7,7 +7,7 @@
  * nemesis row), and load nothing from the network. Screenshots go to artifacts/ (report-screenshot.png, full
  * page; report-top.png, the first screen; report-timeline.png).
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,9 @@ const work = mkdtempSync(join(tmpdir(), 'n3x-report-'));
 // Boot, a nemesis whose crash costs a cold boot, and the failing test, under TCG.
 const NESTED_RUN_S = 1500;
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+// The nested Vitest's own temp dir (`<TMPDIR>/<id>/ssr`, which it left in /tmp) goes into `work` with the rest.
+const nestedTmp = join(work, 'tmp');
+mkdirSync(nestedTmp);
 
 describe.sequential('run report', () => {
   let index = '';
@@ -31,7 +34,7 @@ describe.sequential('run report', () => {
 
   it('a nested run of the bonding-vlans fixture writes index.html and report.json (with its per-file timings) and prints the link last', async () => {
     const r = await execa('npx', ['vitest', 'run', '--config', 'fixtures/report/vitest.config.ts'], {
-      env: { N3X_STATE_DIR: join(work, 'state'), N3X_ARTIFACTS: join(work, 'artifacts') },
+      env: { N3X_STATE_DIR: join(work, 'state'), N3X_ARTIFACTS: join(work, 'artifacts'), TMPDIR: nestedTmp },
       reject: false,
       all: true,
     });
