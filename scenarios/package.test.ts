@@ -11,7 +11,7 @@ import { afterAll, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'n3x-package-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-// The nested Vitest's own temp dir (`<TMPDIR>/<id>/ssr`, which it left in /tmp) goes into `dir` with the rest.
+// The nested Vitest's own temp dir (`<TMPDIR>/<id>/ssr`; a run that dies leaves it) goes into `dir` with the rest.
 const nestedTmp = join(dir, '.tmp');
 
 const SCENARIO = `import { expect, it } from 'vitest';

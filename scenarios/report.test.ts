@@ -24,7 +24,7 @@ const work = mkdtempSync(join(tmpdir(), 'n3x-report-'));
 // Boot, a nemesis whose crash costs a cold boot, and the failing test, under TCG.
 const NESTED_RUN_S = 1500;
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-// The nested Vitest's own temp dir (`<TMPDIR>/<id>/ssr`, which it left in /tmp) goes into `work` with the rest.
+// The nested Vitest's own temp dir (`<TMPDIR>/<id>/ssr`; a run that dies leaves it) goes into `work` with the rest.
 const nestedTmp = join(work, 'tmp');
 mkdirSync(nestedTmp);
 
