@@ -9,7 +9,6 @@
  * `--compare previous.json` prints every figure with its ratio to that earlier run (on stderr). Each figure with a
  * target of issue 28 is listed with it (bench/targets.ts): `targets` in the JSON, a table on stderr.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,19 +49,6 @@ const RUNS = Number(process.env.N3X_BENCH_RUNS ?? 3);
 
 /** Each machine's boot phases (host clock, ms): firmware, kernel, initramfs, systemd, setup. */
 const phasesOf = (c: Cluster) => Object.fromEntries(c.machines.map((m) => [m.name, m.bootPhases?.phases]));
-
-/**
- * Writes the host's dirty pages out (sync) before a timed boot, so that it does not share the cores with the
- * writeback of what the section before it saved (the checkpoints write ~2 GB): every boot starts on a settled host.
- * How long each flush took is kept in the JSON (`hostFlushMs`).
- */
-const flushes: number[] = [];
-function flushHost(): void {
-  const t0 = performance.now();
-  const r = spawnSync('sync', { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`bench: sync failed (${r.error?.message ?? `exit ${r.status}`})`);
-  flushes.push(Math.round(performance.now() - t0));
-}
 
 async function timeIt<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -109,7 +95,6 @@ if (!only || only === 'checkpoint') {
 if (only !== 'checkpoint') {
   const m = new Machine({ name: 'bench', image: image as ImageFiles, stateDir: join(stateRoot(), `bench-${process.pid}`) });
   try {
-    flushHost();
     const [, bootMs] = await timeIt(() => m.start());
     const rt = await measureRoundTrips(m, 200);
     results.singleVm = { bootToReadyMs: bootMs, bootPhases: m.bootPhases?.phases, ...rt };
@@ -124,14 +109,10 @@ if (only !== 'checkpoint') {
 }
 
 // Per guest architecture, same run (bench/arch.ts): x86_64 and emulated aarch64 boot-to-ready and round trips.
-if (!only && !opts['no-arch']) {
-  flushHost();
-  results.perArch = await measureArches(archesFromArgs(process.argv.slice(2)));
-}
+if (!only && !opts['no-arch']) results.perArch = await measureArches(archesFromArgs(process.argv.slice(2)));
 
 // Three nodes on the vlans profile: cold boot to all ready (network configured).
 if (!only) {
-  flushHost();
   const [c, ms] = await timeIt(() => startCluster({ profile: 'vlans', nodes: 3 }));
   results.threeNodeVlans = { coldBootToAllReadyMs: ms, perMachineMs: Object.fromEntries(c.machines.map((m) => [m.name, m.lastBootMs])), bootPhases: phasesOf(c) };
   await c.stop();
@@ -148,7 +129,6 @@ if (!only) {
     const colds: number[] = [];
     const coldPhases: ReturnType<typeof phasesOf>[] = [];
     for (let i = 0; i < RUNS; i++) {
-      flushHost();
       const tCold = performance.now();
       const cold = await startCluster({ ...opts, snapshot: undefined });
       await ETCD_FORMED.setup!(cold);
@@ -163,7 +143,6 @@ if (!only) {
     const restores: number[] = [];
     const inner: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      flushHost();
       const [c, ms] = await timeIt(async () => {
         const r = await startCluster(opts);
         await healthy(r);
@@ -194,7 +173,6 @@ if (!only) {
   }
 }
 
-results.hostFlushMs = flushes;
 const targets = targetRows(results);
 results.targets = targets;
 console.error(`\nbench: figures and their targets (issue 28)\n${formatTargets(targets)}`);
